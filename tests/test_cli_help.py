@@ -1,0 +1,29 @@
+"""The CLI's light paths must not import the heavy channel libraries."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_help_does_not_import_channel_libraries() -> None:
+    code = (
+        "import sys\n"
+        "from zeroclaw_py.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('telegram', 'discord', 'aiohttp') if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "HEAVY="
+
+
+def test_version() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "zeroclaw_py", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0
+    assert out.stdout.startswith("zeroclaw-py ")

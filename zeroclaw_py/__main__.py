@@ -1,0 +1,3 @@
+from zeroclaw_py.cli import main
+
+raise SystemExit(main())

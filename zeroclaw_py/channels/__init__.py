@@ -1,0 +1,1 @@
+"""Channel adapters: they turn platform events into `InboundMessage`s and deliver replies."""

@@ -1,0 +1,104 @@
+"""Command-line entry point: argument parsing only.
+
+Every subcommand's implementation is imported lazily from `COMMANDS`, so `zeroclaw --help` and the
+light subcommands never import python-telegram-bot, discord.py or aiohttp. Each handler takes the
+parsed `argparse.Namespace` and returns an exit code; errors that reach here as `ZeroclawError`
+are printed as one line, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from zeroclaw_py import __version__
+
+# (command path) -> "module:function"; the function is `(args) -> int`.
+COMMANDS: dict[tuple[str, ...], str] = {
+    ("daemon",): "zeroclaw_py.daemon:main",
+    ("chat",): "zeroclaw_py.channels.console:main",
+    ("doctor",): "zeroclaw_py.config.doctor:main",
+    ("reload",): "zeroclaw_py.reload.cli:main",
+    ("login",): "zeroclaw_py.models.login:main",
+    ("models", "refresh"): "zeroclaw_py.models.cli:refresh",
+    ("models", "list"): "zeroclaw_py.models.cli:list_models",
+    ("models", "status"): "zeroclaw_py.models.cli:status",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (default: $ZEROCLAW_CONFIG, $ZEROCLAW_HOME/config.toml, user config dir)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="zeroclaw",
+        description="Chat channels to many LLM providers, switchable per sender at runtime.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"zeroclaw-py {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("daemon", parents=[common], help="run the configured channels and the gateway")
+    sub.add_parser("chat", parents=[common], help="chat in the terminal on the same runtime")
+    doctor = sub.add_parser("doctor", parents=[common], help="check the config; --fix migrates it")
+    doctor.add_argument("--fix", action="store_true", help="migrate legacy keys (writes a backup)")
+    sub.add_parser("reload", parents=[common], help="ask the running daemon to reload its config")
+    login = sub.add_parser("login", parents=[common], help="store an API key as an auth profile")
+    login.add_argument("provider")
+    login.add_argument("--profile", metavar="NAME", default=None, help="profile name (default)")
+
+    models = sub.add_parser("models", parents=[common], help="model lists, catalog and status")
+    models_sub = models.add_subparsers(dest="models_command", metavar="SUBCOMMAND")
+    refresh = models_sub.add_parser("refresh", parents=[common], help="fetch a live model list")
+    refresh.add_argument("--provider", metavar="NAME", default=None)
+    refresh.add_argument("--force", action="store_true", help="ignore a fresh cache")
+    listing = models_sub.add_parser("list", parents=[common], help="print the model catalog")
+    listing.add_argument("--provider", metavar="NAME", default=None)
+    models_sub.add_parser("status", parents=[common], help="default route, fallbacks, aliases")
+    return parser
+
+
+def _resolve(args: argparse.Namespace) -> Callable[[argparse.Namespace], int] | None:
+    path: tuple[str, ...] = (args.command,)
+    if args.command == "models":
+        if not getattr(args, "models_command", None):
+            return None
+        path = ("models", args.models_command)
+    module_name, _, attr = COMMANDS[path].partition(":")
+    handler: Callable[[argparse.Namespace], int] = getattr(
+        importlib.import_module(module_name), attr
+    )
+    return handler
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "config", None):
+        args.config = None
+    if not args.command:
+        parser.print_help()
+        return 0
+    handler = _resolve(args)
+    if handler is None:
+        parser.parse_args([*(argv or sys.argv[1:]), "--help"])
+        return 2
+    from zeroclaw_py.errors import ZeroclawError
+
+    try:
+        return handler(args)
+    except ZeroclawError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Configuration: typed frozen snapshots (schema), loading and validation, diffing, migration."""

@@ -1,0 +1,1 @@
+"""Model configuration: refs and aliases, catalog, model-list cache, fallback, auth profiles."""

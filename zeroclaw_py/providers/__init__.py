@@ -1,0 +1,1 @@
+"""LLM providers: the registry, the wire clients and the error boundary."""
