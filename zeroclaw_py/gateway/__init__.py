@@ -1,0 +1,1 @@
+"""The HTTP + WebSocket gateway: web chat, model pickers, admin endpoints, metrics."""

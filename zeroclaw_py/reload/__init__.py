@@ -1,0 +1,1 @@
+"""Config hot reload: watch the file, plan the change, apply it without dropping a message."""

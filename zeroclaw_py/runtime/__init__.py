@@ -1,0 +1,1 @@
+"""The runtime: context (config snapshot, providers, routes), commands, dispatcher, turns."""

@@ -1,0 +1,1 @@
+"""State that lives across messages and restarts: route overrides, histories, small values."""
