@@ -24,7 +24,7 @@ COMMANDS: dict[tuple[str, ...], str] = {
     ("login",): "zeroclaw_py.models.login:main",
     ("models", "refresh"): "zeroclaw_py.models.cli:refresh",
     ("models", "list"): "zeroclaw_py.models.cli:list_models",
-    ("models", "status"): "zeroclaw_py.models.cli:status",
+    ("models", "status"): "zeroclaw_py.models.status:main",
 }
 
 
