@@ -134,3 +134,14 @@ class StreamDroppedError(TransientError):
     """The stream ended before the provider said it was done."""
 
     reason = "stream_dropped"
+
+
+# --- channels --------------------------------------------------------------------------------
+
+
+class ChannelError(ZeroclawError):
+    """A chat channel (Telegram, Discord) failed; the message names the channel and the cause."""
+
+
+class ChannelStartError(ChannelError):
+    """A channel cannot start (e.g. its bot token was rejected); the rest of the daemon runs on."""
