@@ -1,0 +1,211 @@
+"""The SQLite state store (`<state>/state.db`, WAL), the default backend.
+
+Design: one dedicated thread owns the connection and runs every statement in submission order, so
+the event loop never blocks on disk and a read that misses the cache sees every earlier write.
+Routes and small values are loaded into memory at open; histories are loaded on first use and kept
+in a bounded LRU. Writes update memory at once and are queued for the thread (write-through,
+committed in batches), so a message costs no disk wait. `close()` flushes the queue; a hard crash
+may lose the last few milliseconds of writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import queue
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+from zeroclaw_py.models.refs import Route
+from zeroclaw_py.providers.base import Message
+from zeroclaw_py.state.store import trimmed
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_Op = Callable[[sqlite3.Connection], Any]
+_Item = tuple[_Op, "Future[Any] | None"] | None  # None stops the thread
+_BATCH = 256  # commit at least every this many writes while the queue stays busy
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS routes ("
+    " key TEXT PRIMARY KEY, provider TEXT NOT NULL, model TEXT NOT NULL, profile TEXT)",
+    "CREATE TABLE IF NOT EXISTS histories (key TEXT PRIMARY KEY, data TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS kv (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+
+
+def _encode(history: Sequence[Message]) -> str:
+    return json.dumps([[m.role, m.content] for m in history], ensure_ascii=False)
+
+
+def _decode(data: str) -> tuple[Message, ...]:
+    return tuple(Message(role, content) for role, content in json.loads(data))
+
+
+class SqliteStore:
+    def __init__(self, path: Path, *, history_cache: int = 50_000) -> None:
+        self.path = path
+        self._history_cache_size = history_cache
+        self._routes: dict[str, Route] = {}
+        self._kv: dict[str, str] = {}
+        self._histories: OrderedDict[str, tuple[Message, ...]] = OrderedDict()
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    # --- the worker thread ---------------------------------------------------------------
+
+    def _run(self, ready: Future[None]) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            for statement in _SCHEMA:
+                conn.execute(statement)
+            conn.commit()
+        except BaseException as exc:
+            ready.set_exception(exc)
+            return
+        ready.set_result(None)
+        pending = 0
+        while True:
+            item = self._queue.get()
+            if item is None:
+                break
+            op, future = item
+            try:
+                result = op(conn)
+            except Exception as exc:
+                if future is None:
+                    log.error("state store write failed: %s", exc)
+                else:
+                    future.set_exception(exc)
+            else:
+                if future is not None:
+                    future.set_result(result)
+            pending += 1
+            if self._queue.empty() or pending >= _BATCH:
+                self._commit(conn)
+                pending = 0
+        self._commit(conn)
+        conn.close()
+
+    @staticmethod
+    def _commit(conn: sqlite3.Connection) -> None:
+        try:
+            conn.commit()
+        except sqlite3.Error as exc:
+            log.error("state store commit failed: %s", exc)
+
+    def _write(self, op: _Op) -> None:
+        self._queue.put((op, None))
+
+    async def _call(self, op: Callable[[sqlite3.Connection], T]) -> T:
+        future: Future[T] = Future()
+        self._queue.put((op, future))
+        return await asyncio.wrap_future(future)
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def open(self) -> None:
+        if self._thread is not None:
+            return
+        ready: Future[None] = Future()
+        self._thread = threading.Thread(
+            target=self._run, args=(ready,), name="zeroclaw-state", daemon=True
+        )
+        self._thread.start()
+        await asyncio.wrap_future(ready)
+
+        def load(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
+            routes = conn.execute("SELECT key, provider, model, profile FROM routes").fetchall()
+            return routes, conn.execute("SELECT name, value FROM kv").fetchall()
+
+        routes, kv = await self._call(load)
+        self._routes = {key: Route(p, m, profile) for key, p, m, profile in routes}
+        self._kv = dict(kv)
+
+    async def close(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._queue.put(None)
+        await asyncio.to_thread(thread.join)
+
+    # --- routes --------------------------------------------------------------------------
+
+    async def get_route(self, key: str) -> Route | None:
+        return self._routes.get(key)
+
+    async def set_route(self, key: str, route: Route) -> None:
+        self._routes[key] = route
+        self._write(
+            lambda c: c.execute(
+                "INSERT OR REPLACE INTO routes VALUES (?, ?, ?, ?)",
+                (key, route.provider, route.model, route.profile),
+            )
+        )
+
+    async def delete_route(self, key: str) -> None:
+        if self._routes.pop(key, None) is not None:
+            self._write(lambda c: c.execute("DELETE FROM routes WHERE key = ?", (key,)))
+
+    # --- histories -----------------------------------------------------------------------
+
+    def _remember(self, key: str, history: tuple[Message, ...]) -> None:
+        self._histories[key] = history
+        self._histories.move_to_end(key)
+        while len(self._histories) > self._history_cache_size:
+            self._histories.popitem(last=False)
+
+    async def get_history(self, key: str) -> tuple[Message, ...]:
+        cached = self._histories.get(key)
+        if cached is not None:
+            self._histories.move_to_end(key)
+            return cached
+
+        def load(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute("SELECT data FROM histories WHERE key = ?", (key,)).fetchone()
+            return None if row is None else str(row[0])
+
+        data = await self._call(load)
+        if key in self._histories:  # written while we waited: memory is newer
+            return self._histories[key]
+        history = _decode(data) if data else ()
+        self._remember(key, history)
+        return history
+
+    async def append_history(
+        self, key: str, messages: Sequence[Message], *, max_messages: int
+    ) -> None:
+        history = trimmed(await self.get_history(key), messages, max_messages)
+        self._remember(key, history)
+        self._write(
+            lambda c: c.execute(
+                "INSERT OR REPLACE INTO histories VALUES (?, ?)", (key, _encode(history))
+            )
+        )
+
+    async def clear_history(self, key: str) -> None:
+        self._remember(key, ())
+        self._write(lambda c: c.execute("DELETE FROM histories WHERE key = ?", (key,)))
+
+    # --- small values --------------------------------------------------------------------
+
+    async def kv_get(self, name: str) -> str | None:
+        return self._kv.get(name)
+
+    async def kv_set(self, name: str, value: str | None) -> None:
+        if value is None:
+            self._kv.pop(name, None)
+            self._write(lambda c: c.execute("DELETE FROM kv WHERE name = ?", (name,)))
+            return
+        self._kv[name] = value
+        self._write(lambda c: c.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (name, value)))

@@ -1,0 +1,56 @@
+"""The state store contract: per-conversation routes and histories, plus a small key/value area.
+
+Every backend keeps a write-through in-memory view, so the hot path (a route lookup or a history
+read per message) never waits on disk; `sqlite` persists behind it, `memory` does not. Images are
+never persisted in histories (only their text), so a history row stays small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from zeroclaw_py.models.refs import Route
+from zeroclaw_py.providers.base import Message
+
+
+class StateStore(Protocol):
+    """Async so a backend may touch disk or the network; in-memory hits return at once."""
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None:
+        """Flush pending writes and release the backend."""
+        ...
+
+    async def get_route(self, key: str) -> Route | None: ...
+
+    async def set_route(self, key: str, route: Route) -> None: ...
+
+    async def delete_route(self, key: str) -> None: ...
+
+    async def get_history(self, key: str) -> tuple[Message, ...]: ...
+
+    async def append_history(
+        self, key: str, messages: Sequence[Message], *, max_messages: int
+    ) -> None:
+        """Append, then keep only the newest `max_messages` (0 or less keeps nothing)."""
+        ...
+
+    async def clear_history(self, key: str) -> None: ...
+
+    async def kv_get(self, name: str) -> str | None: ...
+
+    async def kv_set(self, name: str, value: str | None) -> None:
+        """`None` deletes the entry."""
+        ...
+
+
+def trimmed(
+    history: Sequence[Message], new: Sequence[Message], max_messages: int
+) -> tuple[Message, ...]:
+    """The history after appending `new` (images dropped) and keeping the newest messages."""
+    if max_messages <= 0:
+        return ()
+    merged = (*history, *(Message(m.role, m.content) if m.images else m for m in new))
+    return merged[-max_messages:]
