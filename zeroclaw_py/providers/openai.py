@@ -1,0 +1,124 @@
+"""OpenAI chat completions: OpenAI itself and every OpenAI-compatible provider in the registry.
+
+`base_url` includes the version path (`https://api.openai.com/v1`); `/chat/completions` and
+`/models` are appended (a base already ending in `/chat/completions` is used as is). Streaming
+asks for `stream_options.include_usage` so the final chunk carries token usage; a stream that
+stops before `data: [DONE]` is a StreamDroppedError. Images go as `image_url` data URLs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from zeroclaw_py.providers import classify
+from zeroclaw_py.providers.base import (
+    ChatRequest,
+    ChatResponse,
+    Message,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    Usage,
+)
+from zeroclaw_py.providers.sse import iter_sse
+from zeroclaw_py.providers.wire import HttpCall, WireProvider
+
+_COMPLETIONS = "/chat/completions"
+
+
+def data_url(mime_type: str, data: bytes) -> str:
+    return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _content(message: Message) -> Any:
+    if not message.images:
+        return message.content
+    parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
+    parts.extend(
+        {"type": "image_url", "image_url": {"url": data_url(image.mime_type, image.data)}}
+        for image in message.images
+    )
+    return parts
+
+
+def _usage(raw: Any) -> Usage | None:
+    if not isinstance(raw, dict):
+        return None
+    return Usage(
+        input_tokens=int(raw.get("prompt_tokens") or 0),
+        output_tokens=int(raw.get("completion_tokens") or 0),
+    )
+
+
+class OpenAIProvider(WireProvider):
+    wire = "openai"
+
+    def _headers(self, key: str | None) -> dict[str, str]:
+        headers = {"content-type": "application/json", **self.settings.extra_headers}
+        if key:
+            headers["authorization"] = f"Bearer {key}"
+        return headers
+
+    def _completions_url(self) -> str:
+        base = self.settings.base_url.rstrip("/")
+        return base if base.endswith(_COMPLETIONS) else base + _COMPLETIONS
+
+    def chat_call(self, request: ChatRequest, key: str | None, *, stream: bool) -> HttpCall:
+        body: dict[str, Any] = {
+            "model": request.model,
+            "messages": [{"role": m.role, "content": _content(m)} for m in request.messages],
+        }
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            body["max_tokens"] = request.max_tokens
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return HttpCall("POST", self._completions_url(), self._headers(key), json=body)
+
+    def parse_chat(self, body: Any, request: ChatRequest) -> ChatResponse:
+        choice = (body.get("choices") or [{}])[0] if isinstance(body, dict) else {}
+        message = choice.get("message") or {}
+        return ChatResponse(
+            text=message.get("content") or "",
+            model=body.get("model") or request.model,
+            usage=_usage(body.get("usage")),
+            finish_reason=choice.get("finish_reason"),
+        )
+
+    async def parse_stream(
+        self, response: httpx.Response, request: ChatRequest
+    ) -> AsyncIterator[StreamEvent]:
+        usage: Usage | None = None
+        finish: str | None = None
+        async for event in iter_sse(response):
+            if event.data.strip() == "[DONE]":
+                yield StreamEnd(usage=usage, finish_reason=finish)
+                return
+            try:
+                chunk = json.loads(event.data)
+            except ValueError:
+                continue
+            if isinstance(chunk, dict) and "error" in chunk:
+                raise self.error(None, event.data, None, request.model)
+            usage = _usage(chunk.get("usage")) or usage
+            for choice in chunk.get("choices") or ():
+                text = (choice.get("delta") or {}).get("content")
+                if text:
+                    yield TextDelta(text)
+                finish = choice.get("finish_reason") or finish
+        raise classify.stream_dropped(self.id, model=request.model, cause="no [DONE]")
+
+    def models_call(self, key: str | None) -> HttpCall:
+        base = self.settings.base_url.rstrip("/").removesuffix(_COMPLETIONS)
+        return HttpCall("GET", base + "/models", self._headers(key))
+
+    def parse_models(self, body: Any) -> list[str]:
+        items = body.get("data", []) if isinstance(body, dict) else body
+        return [str(item["id"]) for item in items or () if isinstance(item, dict) and "id" in item]

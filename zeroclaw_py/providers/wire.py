@@ -1,0 +1,167 @@
+"""What every HTTP wire client shares: key choice, request sending, the error boundary, warmup.
+
+A wire subclass only describes its protocol: how to build a chat body and headers, how to read
+a reply, how to turn stream events into `TextDelta`/`StreamEnd`, and where its model list lives.
+Sending, timeouts and turning failures into the `ProviderError` tree happen here, once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import httpx
+
+from zeroclaw_py.errors import ProviderError
+from zeroclaw_py.providers import classify
+from zeroclaw_py.providers.base import ChatRequest, ChatResponse, StreamEvent
+from zeroclaw_py.providers.http import request_timeout
+from zeroclaw_py.providers.scrub import SCRUBBER
+
+log = logging.getLogger("zeroclaw.providers")
+
+
+@dataclass(frozen=True)
+class WireSettings:
+    """Everything a wire client needs besides the shared pool; built by the factory."""
+
+    provider_id: str
+    base_url: str
+    api_key: str | None = None
+    key_required: bool = True
+    env_vars: tuple[str, ...] = ()
+    timeout_s: float = 120.0
+    extra_headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HttpCall:
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    json: Any = None
+    params: Mapping[str, str] | None = None
+
+
+class WireProvider:
+    """Base class of the four wire clients. Instances are shared; they hold no per-call state."""
+
+    wire: ClassVar[str] = ""
+
+    def __init__(self, settings: WireSettings, http: httpx.AsyncClient) -> None:
+        self.settings = settings
+        self._http = http
+        self._timeout = request_timeout(settings.timeout_s)
+        SCRUBBER.add(settings.api_key)
+
+    @property
+    def id(self) -> str:
+        return self.settings.provider_id
+
+    # --- protocol description (subclasses) -----------------------------------------------
+
+    def chat_call(self, request: ChatRequest, key: str | None, *, stream: bool) -> HttpCall:
+        raise NotImplementedError
+
+    def parse_chat(self, body: Any, request: ChatRequest) -> ChatResponse:
+        raise NotImplementedError
+
+    def parse_stream(
+        self, response: httpx.Response, request: ChatRequest
+    ) -> AsyncIterator[StreamEvent]:
+        raise NotImplementedError
+
+    def models_call(self, key: str | None) -> HttpCall:
+        raise NotImplementedError
+
+    def parse_models(self, body: Any) -> list[str]:
+        raise NotImplementedError
+
+    # --- shared behaviour ---------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        return self.settings.base_url.rstrip("/") + path
+
+    def key_for(self, api_key: str | None) -> str | None:
+        key = (api_key or "").strip() or self.settings.api_key
+        if key:
+            SCRUBBER.add(key)
+        elif self.settings.key_required:
+            raise classify.missing_key(self.id, self.settings.env_vars)
+        return key
+
+    def error(
+        self, status: int | None, body: str | bytes, headers: Any, model: str | None
+    ) -> ProviderError:
+        return classify.http_error(self.id, status, body, headers=headers, model=model)
+
+    async def _send(self, call: HttpCall, model: str | None) -> Any:
+        try:
+            response = await self._http.request(
+                call.method,
+                call.url,
+                headers=dict(call.headers),
+                json=call.json,
+                params=call.params,
+                timeout=self._timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise classify.transport_error(self.id, exc, model=model) from None
+        if response.status_code >= 400:
+            raise self.error(response.status_code, response.content, response.headers, model)
+        try:
+            return response.json()
+        except ValueError:
+            raise classify.http_error(
+                self.id, response.status_code, b"invalid JSON in response", model=model
+            ) from None
+
+    async def chat(self, request: ChatRequest, *, api_key: str | None = None) -> ChatResponse:
+        call = self.chat_call(request, self.key_for(api_key), stream=False)
+        return self.parse_chat(await self._send(call, request.model), request)
+
+    async def stream(
+        self, request: ChatRequest, *, api_key: str | None = None
+    ) -> AsyncIterator[StreamEvent]:
+        call = self.chat_call(request, self.key_for(api_key), stream=True)
+        started = False
+        try:
+            async with self._http.stream(
+                call.method,
+                call.url,
+                headers=dict(call.headers),
+                json=call.json,
+                params=call.params,
+                timeout=self._timeout,
+            ) as response:
+                if response.status_code >= 400:
+                    body = await response.aread()
+                    raise self.error(response.status_code, body, response.headers, request.model)
+                started = True
+                async for event in self.parse_stream(response, request):
+                    yield event
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            if started:
+                raise classify.stream_dropped(
+                    self.id, model=request.model, cause=str(exc)
+                ) from None
+            raise classify.transport_error(self.id, exc, model=request.model) from None
+        except httpx.HTTPError as exc:
+            raise classify.transport_error(self.id, exc, model=request.model) from None
+
+    async def list_models(self, *, api_key: str | None = None) -> list[str]:
+        call = self.models_call(self.key_for(api_key))
+        return self.parse_models(await self._send(call, None))
+
+    async def warmup(self) -> None:
+        """Open a pooled connection with the cheapest authenticated request: the model list."""
+        try:
+            await self.list_models()
+        except ProviderError as exc:
+            log.warning("provider warmup failed provider=%s error=%s", self.id, exc)
+
+    async def aclose(self) -> None:
+        """The pool is shared and owned by the runtime; nothing to close per provider."""
+        return None
