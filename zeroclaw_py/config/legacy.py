@@ -243,6 +243,14 @@ def _zc_api_keys(ctx: _Ctx) -> None:
     )
 
 
+def _zc_channels_cli(ctx: _Ctx) -> None:
+    # ZeroClaw's onboarding always wrote `cli = true`; here the terminal is `zeroclaw chat`.
+    if ctx.get("channels_config", "cli") is None:
+        return
+    del ctx.doc["channels_config"]["cli"]
+    ctx.change("channels_config.cli", "removed channels_config.cli (use `zeroclaw chat`)")
+
+
 # --- OpenClaw camelCase keys under [agent] ---------------------------------------------------
 
 
@@ -341,6 +349,7 @@ STEPS: tuple[Callable[[_Ctx], None], ...] = (
     _zc_fallback_providers,
     _zc_model_fallbacks,
     _zc_api_keys,
+    _zc_channels_cli,
 )
 
 
