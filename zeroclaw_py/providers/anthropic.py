@@ -1,0 +1,142 @@
+"""Anthropic Messages API (`anthropic` and `anthropic-custom:` providers).
+
+`base_url` is the host root; `/v1/messages` and `/v1/models` are appended. Auth is `x-api-key`,
+or `Authorization: Bearer` plus the OAuth beta header for `sk-ant-oat01-` setup tokens. System
+messages are joined into the top-level `system` field; images are base64 `image` blocks. A stream
+that ends without `message_stop` is a StreamDroppedError; an `error` event is classified like an
+HTTP error body.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from zeroclaw_py.providers import classify
+from zeroclaw_py.providers.base import (
+    ChatRequest,
+    ChatResponse,
+    Message,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    Usage,
+)
+from zeroclaw_py.providers.sse import iter_sse
+from zeroclaw_py.providers.wire import HttpCall, WireProvider
+
+API_VERSION = "2023-06-01"
+OAUTH_PREFIX = "sk-ant-oat01-"
+OAUTH_BETA = "oauth-2025-04-20"
+DEFAULT_MAX_TOKENS = 4096
+
+
+def _content(message: Message) -> Any:
+    if not message.images:
+        return message.content
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "image",
+            "source": {
+                "type": "base64",
+                "media_type": image.mime_type,
+                "data": base64.b64encode(image.data).decode("ascii"),
+            },
+        }
+        for image in message.images
+    ]
+    blocks.append({"type": "text", "text": message.content})
+    return blocks
+
+
+def _usage(raw: Any, previous: Usage | None = None) -> Usage | None:
+    if not isinstance(raw, dict):
+        return previous
+    base = previous or Usage()
+    return Usage(
+        input_tokens=int(raw.get("input_tokens") or base.input_tokens),
+        output_tokens=int(raw.get("output_tokens") or base.output_tokens),
+    )
+
+
+class AnthropicProvider(WireProvider):
+    wire = "anthropic"
+
+    def _headers(self, key: str | None) -> dict[str, str]:
+        headers = {
+            "content-type": "application/json",
+            "anthropic-version": API_VERSION,
+            **self.settings.extra_headers,
+        }
+        if key and key.startswith(OAUTH_PREFIX):
+            headers["authorization"] = f"Bearer {key}"
+            headers["anthropic-beta"] = OAUTH_BETA
+        elif key:
+            headers["x-api-key"] = key
+        return headers
+
+    def chat_call(self, request: ChatRequest, key: str | None, *, stream: bool) -> HttpCall:
+        system = "\n\n".join(m.content for m in request.messages if m.role == "system")
+        body: dict[str, Any] = {
+            "model": request.model,
+            "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
+            "messages": [
+                {"role": m.role, "content": _content(m)}
+                for m in request.messages
+                if m.role != "system"
+            ],
+        }
+        if system:
+            body["system"] = system
+        if request.temperature is not None:
+            body["temperature"] = min(request.temperature, 1.0)  # Anthropic caps at 1
+        if stream:
+            body["stream"] = True
+        return HttpCall("POST", self.url("/v1/messages"), self._headers(key), json=body)
+
+    def parse_chat(self, body: Any, request: ChatRequest) -> ChatResponse:
+        blocks = body.get("content") or []
+        text = "".join(b.get("text", "") for b in blocks if b.get("type") == "text")
+        return ChatResponse(
+            text=text,
+            model=body.get("model") or request.model,
+            usage=_usage(body.get("usage")),
+            finish_reason=body.get("stop_reason"),
+        )
+
+    async def parse_stream(
+        self, response: httpx.Response, request: ChatRequest
+    ) -> AsyncIterator[StreamEvent]:
+        usage: Usage | None = None
+        finish: str | None = None
+        async for event in iter_sse(response):
+            try:
+                data = json.loads(event.data)
+            except ValueError:
+                continue
+            kind = event.event or data.get("type")
+            if kind == "error":
+                raise self.error(None, event.data, None, request.model)
+            if kind == "message_start":
+                usage = _usage((data.get("message") or {}).get("usage"), usage)
+            elif kind == "content_block_delta":
+                delta = data.get("delta") or {}
+                if delta.get("type") == "text_delta" and delta.get("text"):
+                    yield TextDelta(delta["text"])
+            elif kind == "message_delta":
+                usage = _usage(data.get("usage"), usage)
+                finish = (data.get("delta") or {}).get("stop_reason") or finish
+            elif kind == "message_stop":
+                yield StreamEnd(usage=usage, finish_reason=finish)
+                return
+        raise classify.stream_dropped(self.id, model=request.model, cause="no message_stop")
+
+    def models_call(self, key: str | None) -> HttpCall:
+        return HttpCall("GET", self.url("/v1/models"), self._headers(key), params={"limit": "1000"})
+
+    def parse_models(self, body: Any) -> list[str]:
+        return [str(m["id"]) for m in body.get("data") or () if isinstance(m, dict) and "id" in m]

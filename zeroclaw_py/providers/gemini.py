@@ -1,0 +1,173 @@
+"""Google Gemini `generateContent` / `streamGenerateContent?alt=sse`.
+
+`base_url` includes `/v1beta`. The key travels in the `x-goog-api-key` header rather than the
+`key=` query parameter so it never appears in a logged URL. Roles map to `user` / `model`;
+system messages become `systemInstruction`; images are `inline_data` parts. Gemini has no
+end-of-stream sentinel: a stream whose last chunk carries no `finishReason` was cut.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from zeroclaw_py.errors import BadRequestError
+from zeroclaw_py.providers import classify
+from zeroclaw_py.providers.base import (
+    ChatRequest,
+    ChatResponse,
+    Message,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    Usage,
+)
+from zeroclaw_py.providers.scrub import SCRUBBER
+from zeroclaw_py.providers.sse import iter_sse
+from zeroclaw_py.providers.wire import HttpCall, WireProvider
+
+_ROLES = {"user": "user", "assistant": "model"}
+MODELS_PAGE_SIZE = "200"
+MAX_MODEL_PAGES = 10
+
+
+def _parts(message: Message) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = [{"text": message.content}] if message.content else []
+    parts.extend(
+        {
+            "inline_data": {
+                "mime_type": image.mime_type,
+                "data": base64.b64encode(image.data).decode("ascii"),
+            }
+        }
+        for image in message.images
+    )
+    return parts or [{"text": ""}]
+
+
+def _usage(raw: Any) -> Usage | None:
+    if not isinstance(raw, dict):
+        return None
+    return Usage(
+        input_tokens=int(raw.get("promptTokenCount") or 0),
+        output_tokens=int(raw.get("candidatesTokenCount") or 0),
+    )
+
+
+def _candidate(body: Any) -> dict[str, Any]:
+    candidates = body.get("candidates") if isinstance(body, dict) else None
+    return candidates[0] if candidates else {}
+
+
+def _text(candidate: dict[str, Any]) -> str:
+    parts = (candidate.get("content") or {}).get("parts") or []
+    return "".join(p.get("text", "") for p in parts if not p.get("thought"))
+
+
+class GeminiProvider(WireProvider):
+    wire = "gemini"
+
+    def _headers(self, key: str | None) -> dict[str, str]:
+        headers = {"content-type": "application/json", **self.settings.extra_headers}
+        if key:
+            headers["x-goog-api-key"] = key
+        return headers
+
+    def chat_call(self, request: ChatRequest, key: str | None, *, stream: bool) -> HttpCall:
+        model = request.model.removeprefix("models/")
+        body: dict[str, Any] = {
+            "contents": [
+                {"role": _ROLES[m.role], "parts": _parts(m)}
+                for m in request.messages
+                if m.role != "system"
+            ]
+        }
+        system = "\n\n".join(m.content for m in request.messages if m.role == "system")
+        if system:
+            body["systemInstruction"] = {"parts": [{"text": system}]}
+        generation: dict[str, Any] = {}
+        if request.temperature is not None:
+            generation["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            generation["maxOutputTokens"] = request.max_tokens
+        if generation:
+            body["generationConfig"] = generation
+        action = "streamGenerateContent" if stream else "generateContent"
+        params = {"alt": "sse"} if stream else None
+        url = self.url(f"/models/{model}:{action}")
+        return HttpCall("POST", url, self._headers(key), json=body, params=params)
+
+    def _check_blocked(self, body: Any, model: str) -> None:
+        feedback = body.get("promptFeedback") if isinstance(body, dict) else None
+        if isinstance(feedback, dict) and feedback.get("blockReason"):
+            reason = SCRUBBER.sanitize(str(feedback["blockReason"]))
+            raise BadRequestError(
+                f"{self.id} blocked the prompt ({reason})", provider=self.id, model=model
+            )
+
+    def parse_chat(self, body: Any, request: ChatRequest) -> ChatResponse:
+        self._check_blocked(body, request.model)
+        candidate = _candidate(body)
+        return ChatResponse(
+            text=_text(candidate),
+            model=body.get("modelVersion") or request.model,
+            usage=_usage(body.get("usageMetadata")),
+            finish_reason=candidate.get("finishReason"),
+        )
+
+    async def parse_stream(
+        self, response: httpx.Response, request: ChatRequest
+    ) -> AsyncIterator[StreamEvent]:
+        usage: Usage | None = None
+        finish: str | None = None
+        async for event in iter_sse(response):
+            try:
+                chunk = json.loads(event.data)
+            except ValueError:
+                continue
+            if isinstance(chunk, dict) and "error" in chunk:
+                raise self.error(None, event.data, None, request.model)
+            self._check_blocked(chunk, request.model)
+            usage = _usage(chunk.get("usageMetadata")) or usage
+            candidate = _candidate(chunk)
+            if text := _text(candidate):
+                yield TextDelta(text)
+            finish = candidate.get("finishReason") or finish
+        if finish is None:
+            raise classify.stream_dropped(self.id, model=request.model, cause="no finishReason")
+        yield StreamEnd(usage=usage, finish_reason=finish)
+
+    def models_call(self, key: str | None) -> HttpCall:
+        return HttpCall(
+            "GET", self.url("/models"), self._headers(key), params={"pageSize": MODELS_PAGE_SIZE}
+        )
+
+    def parse_models(self, body: Any) -> list[str]:
+        found: list[str] = []
+        for model in body.get("models") or ():
+            methods = model.get("supportedGenerationMethods")
+            if methods is None or "generateContent" in methods:
+                found.append(str(model.get("name", "")).removeprefix("models/"))
+        return found
+
+    async def list_models(self, *, api_key: str | None = None) -> list[str]:
+        """Follows `nextPageToken` (bounded), keeping only generateContent models."""
+        call = self.models_call(self.key_for(api_key))
+        found: list[str] = []
+        for _ in range(MAX_MODEL_PAGES):
+            body = await self._send(call, None)
+            found.extend(self.parse_models(body))
+            token = body.get("nextPageToken") if isinstance(body, dict) else None
+            if not token:
+                break
+            call = HttpCall(
+                "GET",
+                call.url,
+                call.headers,
+                params={"pageSize": MODELS_PAGE_SIZE, "pageToken": str(token)},
+            )
+        return found

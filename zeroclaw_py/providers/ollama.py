@@ -1,0 +1,106 @@
+"""Ollama native `/api/chat` (NDJSON streaming) and `/api/tags`.
+
+`base_url` is the host root. A key is optional (Ollama Cloud or an authenticating proxy) and
+sent as a Bearer token. Images are base64 strings in the message's `images` list. A stream that
+ends without a `"done": true` line is a StreamDroppedError; an `{"error": ...}` line is
+classified like an HTTP error body.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from zeroclaw_py.providers import classify
+from zeroclaw_py.providers.base import (
+    ChatRequest,
+    ChatResponse,
+    Message,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    Usage,
+)
+from zeroclaw_py.providers.sse import iter_ndjson_lines
+from zeroclaw_py.providers.wire import HttpCall, WireProvider
+
+
+def _message(message: Message) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.images:
+        out["images"] = [base64.b64encode(i.data).decode("ascii") for i in message.images]
+    return out
+
+
+def _usage(body: dict[str, Any]) -> Usage | None:
+    if "prompt_eval_count" not in body and "eval_count" not in body:
+        return None
+    return Usage(
+        input_tokens=int(body.get("prompt_eval_count") or 0),
+        output_tokens=int(body.get("eval_count") or 0),
+    )
+
+
+class OllamaProvider(WireProvider):
+    wire = "ollama"
+
+    def _headers(self, key: str | None) -> dict[str, str]:
+        headers = {"content-type": "application/json", **self.settings.extra_headers}
+        if key:
+            headers["authorization"] = f"Bearer {key}"
+        return headers
+
+    def chat_call(self, request: ChatRequest, key: str | None, *, stream: bool) -> HttpCall:
+        body: dict[str, Any] = {
+            "model": request.model,
+            "messages": [_message(m) for m in request.messages],
+            "stream": stream,
+        }
+        options: dict[str, Any] = {}
+        if request.temperature is not None:
+            options["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            options["num_predict"] = request.max_tokens
+        if options:
+            body["options"] = options
+        return HttpCall("POST", self.url("/api/chat"), self._headers(key), json=body)
+
+    def parse_chat(self, body: Any, request: ChatRequest) -> ChatResponse:
+        return ChatResponse(
+            text=(body.get("message") or {}).get("content") or "",
+            model=body.get("model") or request.model,
+            usage=_usage(body),
+            finish_reason=body.get("done_reason"),
+        )
+
+    async def parse_stream(
+        self, response: httpx.Response, request: ChatRequest
+    ) -> AsyncIterator[StreamEvent]:
+        async for line in iter_ndjson_lines(response):
+            try:
+                chunk = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(chunk, dict):
+                continue
+            if "error" in chunk:
+                raise self.error(None, line, None, request.model)
+            text = (chunk.get("message") or {}).get("content")
+            if text:
+                yield TextDelta(text)
+            if chunk.get("done"):
+                yield StreamEnd(usage=_usage(chunk), finish_reason=chunk.get("done_reason"))
+                return
+        raise classify.stream_dropped(self.id, model=request.model, cause="no done:true")
+
+    def models_call(self, key: str | None) -> HttpCall:
+        return HttpCall("GET", self.url("/api/tags"), self._headers(key))
+
+    def parse_models(self, body: Any) -> list[str]:
+        return [
+            str(m["name"]) for m in body.get("models") or () if isinstance(m, dict) and "name" in m
+        ]
