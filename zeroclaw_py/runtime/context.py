@@ -1,4 +1,4 @@
-"""The runtime context shared by every channel. STUB: the routing work fills the bodies.
+"""The runtime context shared by every channel: config snapshot, providers, routes, histories.
 
 Contract (channels, gateway, reload and fallback code rely on exactly this surface):
 
@@ -16,7 +16,243 @@ Contract (channels, gateway, reload and fallback code rely on exactly this surfa
     runtime.in_flight -> int; await runtime.drain(timeout) -> bool
     await runtime.aclose()
 
+Extensions:
+
+    runtime.provider_lease(provider_id, config=None)   # async context manager -> Provider; a
+        # turn holds it so a reload never closes an instance mid-call (fallback runners: use it)
+    await runtime.switch_route(key, route, channel=..., kind="model") -> Route
+        # set_route + history_on_switch ("clear" drops the history) + ROUTE_SWITCHES metric;
+        # what /models, /model and the web pickers call
+    await runtime.get_history(key) / append_history(key, messages) / clear_history(key)
+    runtime.store, runtime.state_dir, runtime.http (shared httpx.AsyncClient after start())
+    runtime.track_turn()             # async context manager counting a turn in flight
+
+Provider lifetime: instances are keyed by (id, settings fingerprint); after `apply_config` an
+instance whose settings changed is retired and closed once no turn holds a lease on it.
 The `allowed(msg)` check per channel is part of `handle`; channels pass every message.
 """
 
 from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zeroclaw_py import paths
+from zeroclaw_py.channels.base import InboundMessage, Responder
+from zeroclaw_py.config.schema import Config
+from zeroclaw_py.models.refs import Route
+from zeroclaw_py.models.refs import default_route as _default_route
+from zeroclaw_py.providers.base import Message, Provider
+from zeroclaw_py.state.store import StateStore
+
+if TYPE_CHECKING:
+    import httpx
+
+    from zeroclaw_py.runtime.dispatcher import Dispatcher
+    from zeroclaw_py.runtime.pool import ProviderPool
+
+log = logging.getLogger(__name__)
+
+TURN_TIMEOUT_S = 300.0  # a whole turn, retries and fallbacks included (upstream's channel timeout)
+
+# channels_config.route_scope -> the conversation key of a message (SPEC §5)
+KEY_FORMATS: dict[str, Callable[[InboundMessage], str]] = {
+    "sender": lambda m: f"{m.channel}_{m.sender}",
+    "chat": lambda m: f"{m.channel}_{m.chat}",
+    "chat_sender": lambda m: f"{m.channel}_{m.chat}_{m.sender}",
+}
+
+
+class Runtime:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        store: StateStore | None = None,
+        state_dir: Path | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        from zeroclaw_py.state import create_store
+
+        self._config = config
+        self.state_dir = state_dir if state_dir is not None else paths.state_dir()
+        self.store: StateStore = (
+            store if store is not None else create_store(config, self.state_dir)
+        )
+        self._http = http
+        self._owns_http = http is None
+        self._pool: ProviderPool | None = None
+        self._dispatcher: Dispatcher | None = None
+        self._catalog_cache: Any = None
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._default_cache: tuple[Config, Route] | None = None
+        self.turn_timeout_s = TURN_TIMEOUT_S
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the store and the HTTP pool, then warm the default provider (never fatal)."""
+        from zeroclaw_py.runtime.dispatcher import Dispatcher
+        from zeroclaw_py.runtime.pool import ProviderPool
+
+        await self.store.open()
+        if self._http is None:
+            self._http = _make_http(self._config)
+        self._pool = ProviderPool(self._http, self._config)
+        self._dispatcher = Dispatcher(self)
+        route = self.default_route()
+        try:
+            await self.get_provider(route.provider)
+        except Exception as exc:
+            log.warning("default provider %s is not usable yet: %s", route.provider, exc)
+
+    async def aclose(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
+        if self._http is not None and self._owns_http:
+            await self._http.aclose()
+        await self.store.close()
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            raise RuntimeError("Runtime.start() has not run")
+        return self._http
+
+    # --- config ----------------------------------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    def apply_config(self, new: Config) -> list[str]:
+        """Swap the snapshot; returns the provider ids whose instances were retired."""
+        self._config = new
+        self._invalidate_catalog()
+        return self._pool.apply_config(new) if self._pool is not None else []
+
+    def default_route(self, config: Config | None = None) -> Route:
+        config = config or self._config
+        cached = self._default_cache
+        if cached is not None and cached[0] is config:
+            return cached[1]
+        route = _default_route(config)
+        self._default_cache = (config, route)
+        return route
+
+    # --- providers -------------------------------------------------------------------------
+
+    @property
+    def pool(self) -> ProviderPool:
+        if self._pool is None:
+            raise RuntimeError("Runtime.start() has not run")
+        return self._pool
+
+    async def get_provider(self, provider_id: str, config: Config | None = None) -> Provider:
+        return await self.pool.get(provider_id, config or self._config)
+
+    def provider_lease(
+        self, provider_id: str, config: Config | None = None
+    ) -> Any:  # AbstractAsyncContextManager[Provider]
+        return self.pool.lease(provider_id, config or self._config)
+
+    # --- catalog ---------------------------------------------------------------------------
+
+    def catalog(self) -> Any:
+        """The model catalog (models/catalog.py), built lazily and cached until a reload."""
+        if self._catalog_cache is None:
+            from zeroclaw_py.models import catalog as catalog_module  # type: ignore[attr-defined,unused-ignore]
+
+            self._catalog_cache = catalog_module.CatalogCache(self.state_dir)
+        return self._catalog_cache.get(self._config)
+
+    def _invalidate_catalog(self) -> None:
+        if self._catalog_cache is not None:
+            self._catalog_cache.invalidate()
+
+    # --- routes and histories --------------------------------------------------------------
+
+    def conversation_key(self, msg: InboundMessage, config: Config | None = None) -> str:
+        scope = (config or self._config).channels_config.route_scope
+        return KEY_FORMATS.get(scope, KEY_FORMATS["sender"])(msg)
+
+    async def get_override(self, key: str) -> Route | None:
+        return await self.store.get_route(key)
+
+    async def get_route(self, key: str) -> Route:
+        """The route of `key`: its override, else the default route."""
+        override = await self.store.get_route(key)
+        return override if override is not None else self.default_route()
+
+    async def set_route(self, key: str, route: Route) -> None:
+        if route == self.default_route():
+            await self.store.delete_route(key)
+        else:
+            await self.store.set_route(key, route)
+
+    async def switch_route(self, key: str, route: Route, *, channel: str, kind: str) -> Route:
+        """Store a user's switch and apply `history_on_switch`. Returns the stored route."""
+        from zeroclaw_py.metrics import ROUTE_SWITCHES
+
+        await self.set_route(key, route)
+        if self._config.channels_config.history_on_switch == "clear":
+            await self.store.clear_history(key)
+        ROUTE_SWITCHES.labels(channel, kind).inc()
+        return route
+
+    async def get_history(self, key: str) -> tuple[Message, ...]:
+        return await self.store.get_history(key)
+
+    async def append_history(self, key: str, messages: Sequence[Message]) -> None:
+        max_messages = self._config.channels_config.max_history
+        await self.store.append_history(key, messages, max_messages=max_messages)
+
+    async def clear_history(self, key: str) -> None:
+        await self.store.clear_history(key)
+
+    # --- messages and turns ----------------------------------------------------------------
+
+    async def handle(self, msg: InboundMessage, responder: Responder) -> None:
+        if self._dispatcher is None:
+            raise RuntimeError("Runtime.start() has not run")
+        await self._dispatcher.handle(msg, responder)
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    @asynccontextmanager
+    async def track_turn(self) -> AsyncIterator[None]:
+        from zeroclaw_py.metrics import ACTIVE_TURNS
+
+        self._in_flight += 1
+        self._idle.clear()
+        ACTIVE_TURNS.inc()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            ACTIVE_TURNS.dec()
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:  # noqa: ASYNC109 (contract name)
+        """Wait until no turn is running; False when `timeout` seconds passed first."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
+        except TimeoutError:
+            return self._in_flight == 0
+        return True
+
+
+def _make_http(config: Config) -> httpx.AsyncClient:
+    from zeroclaw_py.providers.http import make_http_client
+
+    return make_http_client(config.reliability.request_timeout_s)

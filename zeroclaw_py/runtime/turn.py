@@ -1,0 +1,149 @@
+"""One agent turn: route, history, provider call, stored exchange, final answer (SPEC §5).
+
+The route, config snapshot and provider instance are taken once at the start, so a switch or a
+reload while the turn runs never changes it. The provider call is isolated in `_complete` so the
+fallback runner (models/fallback.py) can replace exactly that call site.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from zeroclaw_py.channels.base import Answer, InboundMessage, Responder
+from zeroclaw_py.errors import ProviderError
+from zeroclaw_py.metrics import PROVIDER_REQUESTS, TURN_SECONDS
+from zeroclaw_py.models.refs import Route
+from zeroclaw_py.providers.base import ChatRequest, Message, Provider, TextDelta
+from zeroclaw_py.runtime.replies import render
+
+if TYPE_CHECKING:
+    from zeroclaw_py.config.schema import Config
+    from zeroclaw_py.runtime.context import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Everything a turn fixed at its start."""
+
+    runtime: Runtime
+    config: Config
+    key: str
+    route: Route
+    provider: Provider
+    request: ChatRequest
+    msg: InboundMessage
+
+
+def _scrubbed(exc: BaseException) -> str:
+    from zeroclaw_py.providers.scrub import sanitize_api_error
+
+    return sanitize_api_error(str(exc) or type(exc).__name__)
+
+
+def build_messages(
+    config: Config, history: tuple[Message, ...], user: Message
+) -> tuple[Message, ...]:
+    prompt = config.agent.system_prompt
+    system = (Message("system", prompt),) if prompt else ()
+    return (*system, *history, user)
+
+
+async def _complete(turn: Turn, responder: Responder) -> Answer:
+    """Call the routed provider once: stream into the responder when it streams, else chat."""
+    provider, model = turn.route.provider, turn.route.model
+    try:
+        if responder.streams:
+            parts: list[str] = []
+            async for event in turn.provider.stream(turn.request):
+                if isinstance(event, TextDelta) and event.text:
+                    parts.append(event.text)
+                    await responder.token(event.text)
+            text = "".join(parts)
+        else:
+            text = (await turn.provider.chat(turn.request)).text
+    except ProviderError as exc:
+        PROVIDER_REQUESTS.labels(provider, model, exc.reason).inc()
+        raise
+    PROVIDER_REQUESTS.labels(provider, model, "ok").inc()
+    return Answer(text, provider, model)
+
+
+async def _resolve_route(runtime: Runtime, config: Config, key: str, responder: Responder) -> Route:
+    """The turn's route; an override naming a provider a reload removed falls back to default."""
+    from zeroclaw_py.providers.registry import resolve
+
+    route = await runtime.get_route(key)
+    default = runtime.default_route(config)
+    if route != default and resolve(route.provider, config) is None:
+        await runtime.set_route(key, default)
+        await responder.send(
+            render(
+                "turn_provider_removed",
+                provider=route.provider,
+                default_provider=default.provider,
+                default_model=default.model,
+            )
+        )
+        return default
+    return route
+
+
+async def run_turn(
+    runtime: Runtime,
+    config: Config,
+    msg: InboundMessage,
+    key: str,
+    text: str,
+    responder: Responder,
+) -> str:
+    """Answer one chat message; returns the outcome label for metrics. A provider failure
+    never raises: the user gets one scrubbed `⚠️` message instead."""
+    async with runtime.track_turn(), AsyncExitStack() as stack:
+        route = await _resolve_route(runtime, config, key, responder)
+        try:
+            lease = runtime.provider_lease(route.provider, config)
+            provider: Provider = await stack.enter_async_context(lease)
+        except Exception as exc:
+            log.warning("provider %s failed to initialize: %s", route.provider, _scrubbed(exc))
+            await responder.send(
+                render("turn_provider_init_failed", provider=route.provider, error=_scrubbed(exc))
+            )
+            return "error"
+        history = await runtime.get_history(key)
+        user = Message("user", text, msg.images)
+        request = ChatRequest(
+            model=route.model,
+            messages=build_messages(config, history, user),
+            temperature=config.default_temperature,
+        )
+        turn = Turn(runtime, config, key, route, provider, request, msg)
+        return await _answer(turn, user, responder)
+
+
+async def _answer(turn: Turn, user: Message, responder: Responder) -> str:
+    started = time.perf_counter()
+    try:
+        async with responder.typing(), asyncio.timeout(turn.runtime.turn_timeout_s):
+            answer = await _complete(turn, responder)
+    except TimeoutError:
+        log.warning("turn timed out on %s", turn.route.ref)
+        await responder.send(render("turn_timeout"))
+        return "error"
+    except ProviderError as exc:
+        log.warning("turn failed on %s: %s", turn.route.ref, _scrubbed(exc))
+        await responder.send(render("turn_error", error=_scrubbed(exc)))
+        return "error"
+    TURN_SECONDS.labels(answer.provider, answer.model).observe(time.perf_counter() - started)
+    if not answer.text.strip():
+        await responder.send(render("turn_empty_answer"))
+        return "error"
+    await turn.runtime.append_history(turn.key, (user, Message("assistant", answer.text)))
+    await responder.finish(answer)
+    return "answered"
