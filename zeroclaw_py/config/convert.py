@@ -38,6 +38,10 @@ def join(path: str, key: str) -> str:
     return f"{path}.{part}" if path else part
 
 
+def _required(fld: dataclasses.Field[Any]) -> bool:
+    return fld.default is dataclasses.MISSING and fld.default_factory is dataclasses.MISSING
+
+
 class Converter:
     """Collects `errors` and `warnings` while converting one document."""
 
@@ -110,25 +114,22 @@ class Converter:
         fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in INTERNAL_FIELDS}
         kwargs: dict[str, Any] = {}
         failed = False
-        for name, fld in fields.items():
-            required = (
-                fld.default is dataclasses.MISSING and fld.default_factory is dataclasses.MISSING
-            )
-            if name not in value:
-                if required:
-                    self._fail(join(path, name), "required")
-                    failed = True
+        for key, item in value.items():  # document order, so findings read top to bottom
+            fld = fields.get(key)
+            if fld is None:
+                self.warnings.append(ConfigIssue(join(path, key), "unknown key"))
                 continue
-            converted = self.convert(hints[name], value[name], join(path, name))
+            converted = self.convert(hints[key], item, join(path, key))
             if converted is _INVALID:
                 # The error is recorded; an optional field falls back to its default so the
                 # rest of the document can still be checked (and report its own problems).
-                failed = failed or required
+                failed = failed or _required(fld)
                 continue
-            kwargs[name] = converted
-        for key in value:
-            if key not in fields:
-                self.warnings.append(ConfigIssue(join(path, key), "unknown key"))
+            kwargs[key] = converted
+        for name, fld in fields.items():
+            if name not in value and _required(fld):
+                self._fail(join(path, name), "required")
+                failed = True
         return _INVALID if failed else cls(**kwargs)
 
 
