@@ -1,0 +1,82 @@
+"""`zeroclaw chat`: the terminal as a channel on the same runtime (commands included).
+
+Reads stdin line by line (in a worker thread, so the event loop stays free), hands each line to
+the dispatcher as the `console` channel, prints command replies and streams answers token by
+token. Works with piped stdin: it answers every line in order and exits at end of input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TextIO
+
+from zeroclaw_py.channels.base import Answer, InboundMessage
+
+CONSOLE_SENDER = "local"  # one stable identity, so the route and history survive restarts
+
+
+class ConsoleResponder:
+    """Prints to a text stream; streamed tokens are written as they arrive."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._streamed = False
+
+    @property
+    def streams(self) -> bool:
+        return True
+
+    def _write(self, text: str) -> None:
+        self._out.write(text)
+        self._out.flush()
+
+    async def send(self, text: str) -> None:
+        self._write(text if text.endswith("\n") else text + "\n")
+
+    async def token(self, text: str) -> None:
+        self._streamed = True
+        self._write(text)
+
+    async def finish(self, answer: Answer) -> None:
+        self._write("\n" if self._streamed else answer.text + "\n")
+        self._streamed = False
+
+    @asynccontextmanager
+    async def typing(self) -> AsyncIterator[None]:
+        yield
+
+
+async def run_console(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from zeroclaw_py.daemon import prepare
+    from zeroclaw_py.runtime.context import Runtime
+
+    config = prepare(args, log_level="WARNING")
+    runtime = Runtime(config)
+    await runtime.start()
+    interactive = stdin.isatty()
+    try:
+        while True:
+            if interactive:
+                stdout.write("> ")
+                stdout.flush()
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            text = line.rstrip("\n")
+            if not text.strip():
+                continue
+            msg = InboundMessage(
+                channel="console", sender=CONSOLE_SENDER, chat="console", text=text
+            )
+            await runtime.handle(msg, ConsoleResponder(stdout))
+    finally:
+        await runtime.aclose()
+    return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    return asyncio.run(run_console(args, sys.stdin, sys.stdout))
