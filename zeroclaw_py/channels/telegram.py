@@ -1,0 +1,231 @@
+"""The Telegram channel: long polling with PTB's `Bot` inside our own task group.
+
+We run our own `getUpdates` loop instead of PTB's `Application.run_polling` (which owns the
+event loop and signal handlers) so that: the update offset lives in the state store (a daemon
+re-exec neither loses nor repeats updates); a 409 Conflict (a second poller on the token) is
+reported once, clearly, and retried with backoff; a poll that silently stalls is cut by a
+watchdog and re-issued; and a crashed loop is restarted by `supervise`. Each update is handled
+in its own task, serialised per (chat, sender) so one person's messages are answered in order.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as timedelta, no warning
+
+import asyncio
+import logging
+import weakref
+from contextlib import suppress
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import anyio
+from telegram import Bot, Message
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+from telegram.request import HTTPXRequest
+
+from zeroclaw_py.channels.mentions import BotIdentity
+from zeroclaw_py.channels.supervise import Backoff, supervise
+from zeroclaw_py.channels.telegram_inbound import build_inbound
+from zeroclaw_py.channels.telegram_reply import (
+    TYPING_INTERVAL_S,
+    EditPacer,
+    TelegramResponder,
+)
+from zeroclaw_py.errors import ChannelStartError
+
+if TYPE_CHECKING:
+    from zeroclaw_py.config.schema import Config, TelegramConfig
+    from zeroclaw_py.services import ServiceHost
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT_S = 30.0  # long-poll length asked of Telegram
+WATCHDOG_GRACE_S = 15.0  # a poll silent this long past its timeout is considered stalled
+ALLOWED_UPDATES = ("message",)
+
+
+def create(host: ServiceHost, config: Config) -> TelegramService | None:
+    """The service factory (SERVICE_FACTORIES): None when no Telegram token is configured."""
+    telegram = config.channels_config.telegram
+    if telegram is None or not telegram.bot_token:
+        return None
+    return TelegramService(host, telegram)
+
+
+def build_bot(config: TelegramConfig) -> Bot:
+    """A PTB Bot on `api_base_url` with separate pools for long polls and for sends."""
+    base = config.api_base_url.rstrip("/")
+    return Bot(
+        config.bot_token,
+        base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot",
+        request=HTTPXRequest(connection_pool_size=64, read_timeout=30.0, media_write_timeout=30.0),
+        get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=10.0),
+    )
+
+
+class TelegramService:
+    name = "telegram"
+
+    def __init__(
+        self,
+        host: ServiceHost,
+        config: TelegramConfig,
+        *,
+        poll_timeout_s: float = POLL_TIMEOUT_S,
+        watchdog_grace_s: float = WATCHDOG_GRACE_S,
+        typing_interval_s: float = TYPING_INTERVAL_S,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._host = host
+        self._config = config
+        self._poll_timeout_s = poll_timeout_s
+        self._watchdog_s = poll_timeout_s + watchdog_grace_s
+        self._typing_interval_s = typing_interval_s
+        self._backoff = backoff or Backoff(first=2.0, cap=60.0)
+        self._pacer = EditPacer(config.draft_update_interval_ms / 1000)
+        self._bot: Bot | None = None
+        self._identity = BotIdentity("")
+        self._offset: int | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        self.stalls = 0  # polls cut by the watchdog (observable for tests and logs)
+        self.conflicts = 0
+
+    @property
+    def _offset_key(self) -> str:
+        bot_id = self._config.bot_token.partition(":")[0]
+        return f"telegram.{bot_id}.update_offset"
+
+    async def start(self) -> None:
+        bot = build_bot(self._config)
+        try:
+            await bot.initialize()  # getMe: proves the token and gives the username
+        except InvalidToken as exc:
+            log.error(
+                "telegram: the bot token was rejected by %s (%s); fix "
+                "channels_config.telegram.bot_token — the other channels keep running",
+                self._config.api_base_url,
+                exc,
+            )
+            await bot.shutdown()
+            raise ChannelStartError("telegram: the bot token was rejected (getMe)") from exc
+        except TelegramError as exc:
+            log.error(
+                "telegram: cannot reach the Bot API at %s: %s", self._config.api_base_url, exc
+            )
+            await bot.shutdown()
+            raise ChannelStartError(f"telegram: cannot reach the Bot API: {exc}") from exc
+        self._bot = bot
+        self._identity = BotIdentity(bot.username)
+        stored = await self._host.runtime.store.kv_get(self._offset_key)
+        self._offset = int(stored) if stored else None
+        self._task = asyncio.create_task(self._run(), name="telegram-polling")
+        log.info("telegram: polling as @%s", bot.username)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):  # the expected end of the polling task
+                await self._task
+            self._task = None
+        if self._bot is not None:
+            await self._bot.shutdown()
+            self._bot = None
+
+    async def _run(self) -> None:
+        async with anyio.create_task_group() as tg:
+            await supervise(
+                "telegram polling",
+                lambda: self._poll_forever(tg),
+                self._backoff,
+                fatal=(InvalidToken,),
+            )
+
+    async def _poll_forever(self, tg: anyio.abc.TaskGroup) -> None:
+        assert self._bot is not None
+        bot, conflict_reported = self._bot, False
+        backoff = Backoff(first=self._backoff.first, cap=min(self._backoff.cap, 30.0))
+        while True:
+            try:
+                with anyio.fail_after(self._watchdog_s):
+                    updates = await bot.get_updates(
+                        offset=self._offset,
+                        timeout=timedelta(seconds=self._poll_timeout_s),
+                        allowed_updates=ALLOWED_UPDATES,
+                    )
+            except TimeoutError:
+                self.stalls += 1
+                log.warning(
+                    "telegram: getUpdates gave no answer for %.0f s; restarting the poll",
+                    self._watchdog_s,
+                )
+                continue
+            except Conflict:
+                self.conflicts += 1
+                delay = backoff.next()
+                if not conflict_reported:
+                    log.error(
+                        "telegram: another process is polling this bot token (409 Conflict); "
+                        "only one poller may run — retrying with backoff until it stops"
+                    )
+                    conflict_reported = True
+                await anyio.sleep(delay)
+                continue
+            except InvalidToken:
+                log.error("telegram: the bot token was revoked; polling stops")
+                raise
+            except NetworkError as exc:
+                delay = backoff.next()
+                log.warning("telegram: getUpdates failed (%s); retrying in %.1f s", exc, delay)
+                await anyio.sleep(delay)
+                continue
+            if conflict_reported:
+                log.info("telegram: the other poller is gone; polling resumed")
+            backoff.reset()
+            conflict_reported = False
+            for update in updates:
+                self._offset = update.update_id + 1
+                if update.message is not None:
+                    tg.start_soon(self._handle, update.message)
+            if updates:
+                await self._host.runtime.store.kv_set(self._offset_key, str(self._offset))
+
+    async def _handle(self, message: Message) -> None:
+        assert self._bot is not None
+        user_id = message.from_user.id if message.from_user else 0
+        key = (message.chat.id, user_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            try:
+                inbound = await build_inbound(
+                    self._bot,
+                    message,
+                    self._identity,
+                    bot_id=self._bot.id,
+                    mention_only=self._config.mention_only,
+                )
+                if inbound is None:
+                    return
+                responder = TelegramResponder(
+                    self._bot,
+                    message.chat.id,
+                    message.message_thread_id if message.is_topic_message else None,
+                    stream=self._config.stream_mode == "partial",
+                    pacer=self._pacer,
+                    typing_interval_s=self._typing_interval_s,
+                )
+                await self._host.runtime.handle(inbound, responder)
+            except Exception:  # one bad message must not stop the others
+                log.exception(
+                    "telegram: failed to handle message %s in chat %s",
+                    message.message_id,
+                    message.chat.id,
+                )

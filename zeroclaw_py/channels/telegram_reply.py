@@ -1,0 +1,266 @@
+"""Sending answers to one Telegram chat: Markdown with a plain-text retry, flood control, splitting
+at 4096 UTF-16 units, a typing indicator, and `partial` streaming by editing one message.
+
+Every Bot API call goes through `call_api`, the one place that honours `RetryAfter` and retries
+network errors a bounded number of times. A reply that still cannot be delivered is logged as an
+error (never dropped silently); the dispatcher is not interrupted by a delivery failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
+from typing import TypeVar
+
+import anyio
+from telegram import Bot, Message
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+
+from zeroclaw_py.channels.base import Answer
+from zeroclaw_py.channels.text import TELEGRAM_LIMIT, split_telegram, truncate, utf16_len
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SEND_TRIES = 4  # per API call; flood-control waits count as tries too
+MAX_FLOOD_WAIT_S = 60.0
+TYPING_INTERVAL_S = 4.0  # Telegram shows "typing" for ~5 s after each chat action
+
+
+def _retry_after_s(exc: RetryAfter) -> float:
+    value: object = exc.retry_after
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(str(value))
+    return min(max(seconds, 0.0), MAX_FLOOD_WAIT_S)
+
+
+def _is_entity_error(exc: BadRequest) -> bool:
+    return "can't parse entities" in exc.message.lower()
+
+
+def _is_not_modified(exc: BadRequest) -> bool:
+    return "message is not modified" in exc.message.lower()
+
+
+async def call_api(what: str, call: Callable[[], Awaitable[T]]) -> T:
+    """Run one Bot API call, waiting out flood control and retrying network errors (bounded).
+
+    BadRequest and other client errors are raised at once: retrying cannot fix them.
+    """
+    for attempt in range(1, SEND_TRIES + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            delay = _retry_after_s(exc)
+            if attempt == SEND_TRIES:
+                raise
+            log.warning("telegram: %s hit flood control; waiting %.1f s", what, delay)
+        except BadRequest:
+            raise
+        except NetworkError as exc:  # includes TimedOut
+            if attempt == SEND_TRIES:
+                raise
+            delay = 0.5 * 2 ** (attempt - 1)
+            log.warning("telegram: %s failed (%s); retry %d in %.1f s", what, exc, attempt, delay)
+        await anyio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+class EditPacer:
+    """At most one message edit per `interval` seconds per chat, shared by all replies there."""
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s = interval_s
+        self._last: dict[int, float] = {}
+
+    def delay(self, chat_id: int) -> float:
+        last = self._last.get(chat_id)
+        return 0.0 if last is None else max(0.0, last + self.interval_s - time.monotonic())
+
+    def mark(self, chat_id: int) -> None:
+        self._last[chat_id] = time.monotonic()
+
+    async def wait(self, chat_id: int) -> None:
+        delay = self.delay(chat_id)
+        if delay:
+            await anyio.sleep(delay)
+
+
+class TelegramResponder:
+    """The `Responder` for one Telegram chat (and forum topic)."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        chat_id: int,
+        thread_id: int | None = None,
+        *,
+        stream: bool = False,
+        pacer: EditPacer | None = None,
+        typing_interval_s: float = TYPING_INTERVAL_S,
+    ) -> None:
+        self._bot = bot
+        self._chat_id = chat_id
+        self._thread_id = thread_id
+        self._stream = stream
+        self._pacer = pacer or EditPacer(1.0)
+        self._typing_interval_s = typing_interval_s
+        self._buffer = ""
+        self._draft_id: int | None = None
+        self._shown = ""
+        self._flush: asyncio.Task[None] | None = None
+        self._edit_lock = asyncio.Lock()
+
+    @property
+    def streams(self) -> bool:
+        return self._stream
+
+    # --- complete messages -----------------------------------------------------------------
+
+    async def send(self, text: str) -> None:
+        for chunk in split_telegram(text):
+            await self._send_chunk(chunk)
+
+    async def _send_chunk(self, chunk: str) -> Message | None:
+        if not chunk.strip():
+            return None  # Telegram refuses empty messages; nothing to show
+        try:
+            try:
+                return await self._post(chunk, ParseMode.MARKDOWN)
+            except BadRequest as exc:
+                if not _is_entity_error(exc):
+                    raise
+                log.info(
+                    "telegram: Markdown rejected in chat %s; resending as plain text", self._chat_id
+                )
+                return await self._post(chunk, None)
+        except TelegramError as exc:
+            log.error(
+                "telegram: could not deliver a %d-character reply to chat %s: %s",
+                len(chunk),
+                self._chat_id,
+                exc,
+            )
+            return None
+
+    async def _post(self, text: str, parse_mode: str | None) -> Message:
+        return await call_api(
+            "sendMessage",
+            lambda: self._bot.send_message(
+                self._chat_id, text, parse_mode=parse_mode, message_thread_id=self._thread_id
+            ),
+        )
+
+    # --- streaming -------------------------------------------------------------------------
+
+    async def token(self, text: str) -> None:
+        self._buffer += text
+        if not self._stream or not self._buffer.strip():
+            return
+        if self._draft_id is None:
+            async with self._edit_lock:
+                if self._draft_id is None:
+                    await self._open_draft()
+            return
+        if self._flush is None or self._flush.done():
+            self._flush = asyncio.create_task(self._flush_later())
+
+    async def _open_draft(self) -> None:
+        preview = truncate(self._buffer, TELEGRAM_LIMIT, utf16_len)
+        try:
+            message = await call_api(
+                "sendMessage",
+                lambda: self._bot.send_message(
+                    self._chat_id, preview, message_thread_id=self._thread_id
+                ),
+            )
+        except TelegramError as exc:
+            log.warning(
+                "telegram: could not open a streaming draft in chat %s: %s", self._chat_id, exc
+            )
+            self._stream = False  # finish() will send the whole answer instead
+            return
+        self._draft_id, self._shown = message.message_id, preview
+        self._pacer.mark(self._chat_id)
+
+    async def _flush_later(self) -> None:
+        await self._pacer.wait(self._chat_id)
+        async with self._edit_lock:
+            preview = truncate(self._buffer, TELEGRAM_LIMIT, utf16_len)
+            if preview != self._shown:
+                await self._edit(preview, None)
+
+    async def _edit(self, text: str, parse_mode: str | None) -> None:
+        """Edit the draft; raises TelegramError when the edit failed for good."""
+        assert self._draft_id is not None
+        draft_id = self._draft_id
+        try:
+            await call_api(
+                "editMessageText",
+                lambda: self._bot.edit_message_text(
+                    text, chat_id=self._chat_id, message_id=draft_id, parse_mode=parse_mode
+                ),
+            )
+        except BadRequest as exc:
+            if not _is_not_modified(exc):
+                raise
+        self._shown = text
+        self._pacer.mark(self._chat_id)
+
+    async def finish(self, answer: Answer) -> None:
+        if self._flush is not None:
+            self._flush.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._flush
+        if self._draft_id is None:
+            await self.send(answer.text)
+            return
+        chunks = split_telegram(answer.text)
+        async with self._edit_lock:
+            await self._pacer.wait(self._chat_id)
+            await self._finalize_draft(chunks[0])
+        for chunk in chunks[1:]:
+            await self._send_chunk(chunk)
+
+    async def _finalize_draft(self, text: str) -> None:
+        if not text.strip():
+            return  # nothing better to show than the draft
+        try:
+            try:
+                await self._edit(text, ParseMode.MARKDOWN)
+            except BadRequest as exc:
+                if not _is_entity_error(exc):
+                    raise
+                await self._edit(text, None)
+        except TelegramError as exc:
+            log.warning(
+                "telegram: final edit failed in chat %s (%s); sending anew", self._chat_id, exc
+            )
+            await self._send_chunk(text)
+
+    # --- typing ----------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def typing(self) -> AsyncIterator[None]:
+        task = asyncio.create_task(self._keep_typing())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    async def _keep_typing(self) -> None:
+        while True:
+            try:
+                await self._bot.send_chat_action(
+                    self._chat_id, ChatAction.TYPING, message_thread_id=self._thread_id
+                )
+            except TelegramError as exc:
+                log.debug("telegram: typing indicator failed in chat %s: %s", self._chat_id, exc)
+            await anyio.sleep(self._typing_interval_s)
