@@ -74,9 +74,11 @@ class GatewayService:
         return f"http://{shown}:{self.port}"
 
     async def start(self) -> None:
-        runner = web.AppRunner(self._app, access_log=None, handler_cancellation=True)
+        runner = web.AppRunner(
+            self._app, access_log=None, handler_cancellation=True, shutdown_timeout=5.0
+        )
         await runner.setup()
-        site = web.TCPSite(runner, self._config.host, self._config.port, shutdown_timeout=5.0)
+        site = web.TCPSite(runner, self._config.host, self._config.port)
         try:
             await site.start()
         except OSError as exc:
