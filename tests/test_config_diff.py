@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import pytest
 
-from zeroclaw_py.config.diff import diff_config_paths, join_path, same_value, split_path
+from zeroclaw_py.config.diff import (
+    config_tree,
+    diff_config_paths,
+    join_path,
+    same_value,
+    split_path,
+)
+from zeroclaw_py.config.schema import AgentConfig, Config, ModelSettings
 
 
 def _diff(old: str, new: str) -> list[str]:
@@ -87,17 +95,15 @@ def test_root_path() -> None:
     assert split_path("<root>") == ()
 
 
-def test_refine_reports_rule_prefixes_hidden_inside_an_added_subtree() -> None:
-    old = tomllib.loads("[gateway]\nport = 1\n")
-    new = tomllib.loads("[channels_config]\nmax_history = 3\n[channels_config.telegram]\nx = 1\n")
-    refine = ["channels_config.telegram", "channels_config.discord", "gateway.reload"]
-    assert diff_config_paths(old, new, refine=refine) == [
-        "gateway",
-        "channels_config",
-        "channels_config.telegram",
-    ]
-    assert diff_config_paths(new, old, refine=refine) == [
-        "channels_config",
-        "channels_config.telegram",
-        "gateway",
-    ]
+def test_config_tree_is_plain_data_without_raw_or_source() -> None:
+    config = Config(
+        agent=AgentConfig(models={"a/b": ModelSettings(alias="A")}),
+        raw={"x": 1},
+        source=Path("/tmp/c.toml"),
+    )
+    tree = config_tree(config)
+    assert "raw" not in tree
+    assert "source" not in tree
+    assert tree["agent"]["models"] == {"a/b": {"alias": "A", "fallbacks": None}}
+    assert tree["agent"]["model"]["fallbacks"] == []
+    assert tree["channels_config"]["telegram"] is None

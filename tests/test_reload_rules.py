@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from zeroclaw_py.config.load import parse_config
 from zeroclaw_py.config.rules import (
     LOG_DISABLED,
     RELOAD_MODELS,
@@ -16,6 +17,7 @@ from zeroclaw_py.config.rules import (
     classify,
     decide,
 )
+from zeroclaw_py.config.schema import Config
 
 # Every row of the SPEC §10 table, with a path below each prefix.
 SPEC_ROWS: list[tuple[str, Kind, str | None]] = [
@@ -147,10 +149,22 @@ def test_mode_messages() -> None:
     assert decide(HOT_ONLY, "hybrid").log is None
 
 
-def test_adding_a_whole_channels_table_still_restarts_the_channel() -> None:
-    old: dict[str, object] = {}
-    new = {"channels_config": {"discord": {"bot_token": "t"}, "max_history": 3}}
+def _config(text: str) -> Config:
+    return parse_config(text, env={})
+
+
+def test_adding_a_whole_channels_table_restarts_only_that_channel() -> None:
+    old = _config("")
+    new = _config('[channels_config.discord]\nbot_token = "t"\nallowed_users = ["1"]\n')
     plan = build_plan(changed_paths(old, new))
-    assert plan.changed_paths == ("channels_config", "channels_config.discord")
+    assert plan.changed_paths == ("channels_config.discord",)
     assert plan.restart_channels == ("discord",)
     assert not plan.needs_restart
+
+
+def test_the_effective_config_is_diffed_not_the_text() -> None:
+    old = _config('[gateway.reload]\nmode = "off"\n')
+    new = _config("gateway.port = 42617  # the default, written out\nmeta = { touched = 1 }\n")
+    assert changed_paths(old, new) == ["gateway.reload.mode"]
+    legacy = _config('default_provider = "echo"\ndefault_model = "two"\n')
+    assert changed_paths(_config('[agent.model]\nprimary = "echo/two"\n'), legacy) == []

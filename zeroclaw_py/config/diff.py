@@ -1,4 +1,4 @@
-"""Diff two parsed config documents into the dotted paths that changed (SPEC §10).
+"""Diff two configs into the dotted paths that changed (SPEC §10).
 
 Why paths and not a deep diff object: the reload rules (`config.rules`) classify each change by its
 path prefix, so a flat list of paths is exactly what the planner needs and what the log shows.
@@ -19,8 +19,9 @@ so a dot inside a quoted key never splits a segment.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 ROOT_PATH = "<root>"
@@ -82,40 +83,31 @@ def same_value(old: Any, new: Any) -> bool:
     return type(old) is type(new) and bool(old == new)
 
 
-def diff_config_paths(
-    old: Mapping[str, Any],
-    new: Mapping[str, Any],
-    *,
-    refine: Iterable[str] = (),
-) -> list[str]:
-    """Every dotted path whose value differs between two parsed TOML documents.
+def diff_config_paths(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Every dotted path whose value differs between two config trees."""
+    return [join_path(segments) for segments in _diff(old, new, ())]
 
-    `refine` lists deeper paths that must not hide inside a subtree reported at its root: when
-    `channels_config` is added as a whole, the reload rules still need to hear that
-    `channels_config.telegram` appeared. Such a refined path is reported right after its root
-    (only when it exists on a side and differs).
+
+def config_tree(value: Any) -> Any:
+    """A frozen config snapshot as plain data (dicts, lists, scalars), ready for diffing.
+
+    Reload diffs the EFFECTIVE config (defaults filled in, legacy keys mapped, env overrides
+    applied, unknown keys dropped), not the raw TOML: writing a default explicitly, touching an
+    unknown key or removing a table that only held `gateway.reload` then changes nothing, and
+    `[channels_config.telegram]` appearing is reported at `channels_config.telegram` (it was
+    None), where the rules see it. Fields declared `compare=False` (`raw`, `source`) are skipped.
     """
-    deeper = [split_path(path) for path in refine]
-    found: list[str] = []
-    for segments in _diff(old, new, ()):
-        found.append(join_path(segments))
-        for target in deeper:
-            if len(target) > len(segments) and target[: len(segments)] == segments:
-                before, after = _lookup(old, target), _lookup(new, target)
-                if not same_value(before, after):
-                    found.append(join_path(target))
-    return found
-
-
-_MISSING = object()
-
-
-def _lookup(document: Any, segments: tuple[str, ...]) -> Any:
-    for segment in segments:
-        if not isinstance(document, Mapping) or segment not in document:
-            return _MISSING
-        document = document[segment]
-    return document
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: config_tree(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.compare
+        }
+    if isinstance(value, Mapping):
+        return {str(key): config_tree(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [config_tree(item) for item in value]
+    return value
 
 
 def _diff(old: Any, new: Any, prefix: tuple[str, ...]) -> Iterator[tuple[str, ...]]:

@@ -12,13 +12,13 @@ here too (`LOG_*`), next to the rules they describe.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from zeroclaw_py.config.diff import diff_config_paths, split_path
-from zeroclaw_py.config.schema import ReloadMode
+from zeroclaw_py.config.diff import config_tree, diff_config_paths, split_path
+from zeroclaw_py.config.schema import Config, ReloadMode
 
 
 class Kind(StrEnum):
@@ -75,11 +75,9 @@ LOG_RESTART = "config change requires restart ({})"
 LOG_FAILED = "config reload failed: {}"
 
 
-def changed_paths(
-    old: Mapping[str, Any], new: Mapping[str, Any], rules: Sequence[ReloadRule] = RULES
-) -> list[str]:
-    """The diff the planner needs: `diff_config_paths` refined down to every rule prefix."""
-    return diff_config_paths(old, new, refine=[rule.prefix for rule in rules])
+def changed_paths(old: Config, new: Config) -> list[str]:
+    """The paths a reload plans on: the diff of the two effective snapshots."""
+    return diff_config_paths(config_tree(old), config_tree(new))
 
 
 def _rule_index(rules: Iterable[ReloadRule]) -> list[tuple[tuple[str, ...], ReloadRule]]:
