@@ -21,10 +21,13 @@ MASTER = "sk-master-test-0123456789"
 
 
 async def test_health_reports_ok_and_version() -> None:
-    async with running_gateway() as gw, aiohttp.ClientSession() as http:
-        async with http.get(f"{gw.url}/health") as resp:
-            assert resp.status == 200
-            assert await resp.json() == {"status": "ok", "version": __version__}
+    async with (
+        running_gateway() as gw,
+        aiohttp.ClientSession() as http,
+        http.get(f"{gw.url}/health") as resp,
+    ):
+        assert resp.status == 200
+        assert await resp.json() == {"status": "ok", "version": __version__}
 
 
 async def test_page_and_its_assets_are_served_from_the_package() -> None:
@@ -36,7 +39,8 @@ async def test_page_and_its_assets_are_served_from_the_package() -> None:
         for asset in ("/static/app.js", "/static/style.css"):
             async with http.get(f"{gw.url}{asset}") as resp:
                 assert resp.status == 200, asset
-    assert 'id="provider"' in page and 'id="model"' in page
+    assert 'id="provider"' in page
+    assert 'id="model"' in page
     assert "/static/app.js" in page
     static = Path(__file__).parents[1] / "zeroclaw_py" / "gateway" / "static"
     assert {p.name for p in static.iterdir()} >= {"index.html", "app.js", "style.css"}
@@ -76,10 +80,14 @@ def _samples(text: str) -> dict[str, float]:
 
 @pytest.mark.parametrize("path", ["/config/reload", "/router/reload"])
 async def test_admin_endpoints_do_not_exist_without_a_master_key(path: str) -> None:
-    async with running_gateway() as gw, aiohttp.ClientSession() as http:
-        async with http.post(f"{gw.url}{path}", headers=bearer(MASTER)) as resp:
-            assert resp.status == 404
-    assert gw.host.config_reloads == [] and gw.host.router_reloads == []
+    async with (
+        running_gateway() as gw,
+        aiohttp.ClientSession() as http,
+        http.post(f"{gw.url}{path}", headers=bearer(MASTER)) as resp,
+    ):
+        assert resp.status == 404
+    assert gw.host.config_reloads == []
+    assert gw.host.router_reloads == []
 
 
 @pytest.mark.parametrize("path", ["/config/reload", "/router/reload"])
@@ -90,18 +98,25 @@ async def test_admin_endpoints_do_not_exist_without_a_master_key(path: str) -> N
 async def test_admin_endpoints_refuse_a_missing_or_wrong_key(
     path: str, headers: dict[str, str]
 ) -> None:
-    async with running_gateway(master_key=MASTER) as gw, aiohttp.ClientSession() as http:
-        async with http.post(f"{gw.url}{path}", headers=headers) as resp:
-            assert resp.status == 401
-            assert "master key" in (await resp.json())["error"]
-    assert gw.host.config_reloads == [] and gw.host.router_reloads == []
+    async with (
+        running_gateway(master_key=MASTER) as gw,
+        aiohttp.ClientSession() as http,
+        http.post(f"{gw.url}{path}", headers=headers) as resp,
+    ):
+        assert resp.status == 401
+        assert "master key" in (await resp.json())["error"]
+    assert gw.host.config_reloads == []
+    assert gw.host.router_reloads == []
 
 
 async def test_config_reload_with_the_master_key_returns_the_plan() -> None:
-    async with running_gateway(master_key=MASTER) as gw, aiohttp.ClientSession() as http:
-        async with http.post(f"{gw.url}/config/reload", headers=bearer(MASTER)) as resp:
-            assert resp.status == 200
-            plan = await resp.json()
+    async with (
+        running_gateway(master_key=MASTER) as gw,
+        aiohttp.ClientSession() as http,
+        http.post(f"{gw.url}/config/reload", headers=bearer(MASTER)) as resp,
+    ):
+        assert resp.status == 200
+        plan = await resp.json()
     assert gw.host.config_reloads == ["http"]
     assert plan["changed_paths"] == ["agent.model.primary"]
 
@@ -121,7 +136,7 @@ async def test_router_reload_passes_the_optional_strategy() -> None:
 
 async def test_api_needs_a_session_token_or_the_master_key() -> None:
     async with running_gateway(master_key=MASTER) as gw, aiohttp.ClientSession() as http:
-        session, token = await gw.session(http)
+        _session, token = await gw.session(http)
         async with http.get(f"{gw.url}/api/models") as resp:
             assert resp.status == 401
         async with http.get(f"{gw.url}/api/models", headers=bearer("nope")) as resp:
@@ -132,7 +147,8 @@ async def test_api_needs_a_session_token_or_the_master_key() -> None:
         async with http.get(f"{gw.url}/api/models", headers=bearer(MASTER)) as resp:
             assert resp.status == 200
     ids = [p["id"] for p in catalog["providers"]]
-    assert "echo" in ids and "openai" in ids
+    assert "echo" in ids
+    assert "openai" in ids
     assert catalog["current"] == catalog["default"] == {"provider": "echo", "model": "echo"}
 
 
@@ -164,7 +180,8 @@ async def test_sessions_open_freely_on_loopback_without_access_token() -> None:
         # a DNS-rebinding page reaches 127.0.0.1 under its own name: no free session for it
         async with http.post(f"{gw.url}/api/session", headers={"Host": "evil.example"}) as resp:
             assert resp.status == 403
-    assert first[0] != second[0] and first[1] != second[1]
+    assert first[0] != second[0]
+    assert first[1] != second[1]
 
 
 async def test_access_token_is_required_when_set() -> None:
@@ -178,19 +195,24 @@ async def test_access_token_is_required_when_set() -> None:
 
 
 async def test_off_loopback_sessions_need_the_access_token() -> None:
-    async with running_gateway(host="0.0.0.0", access_token="web-secret") as gw:
-        async with aiohttp.ClientSession() as http:
-            async with http.post(f"{gw.url}/api/session") as resp:
-                assert resp.status == 401
-            session, _ = await gw.session(http, headers=bearer("web-secret"))
+    async with (
+        running_gateway(host="0.0.0.0", access_token="web-secret") as gw,
+        aiohttp.ClientSession() as http,
+    ):
+        async with http.post(f"{gw.url}/api/session") as resp:
+            assert resp.status == 401
+        session, _ = await gw.session(http, headers=bearer("web-secret"))
     assert session
 
 
 async def test_off_loopback_without_access_token_keeps_sessions_closed() -> None:
-    async with running_gateway(host="0.0.0.0") as gw, aiohttp.ClientSession() as http:
-        async with http.post(f"{gw.url}/api/session") as resp:
-            assert resp.status == 403
-            assert "gateway.access_token" in (await resp.json())["error"]
+    async with (
+        running_gateway(host="0.0.0.0") as gw,
+        aiohttp.ClientSession() as http,
+        http.post(f"{gw.url}/api/session") as resp,
+    ):
+        assert resp.status == 403
+        assert "gateway.access_token" in (await resp.json())["error"]
 
 
 async def test_a_taken_port_is_a_clear_error() -> None:
