@@ -18,6 +18,7 @@ import anyio
 
 from zeroclaw_py.config.load import parse_config
 from zeroclaw_py.config.schema import Config
+from zeroclaw_py.models.catalog import Catalog, CatalogCache
 
 
 def config_text(primary: str = "echo/one", *, extra: str = "", debounce_ms: int = 300) -> str:
@@ -43,16 +44,21 @@ def write_in_place(path: Path, text: str) -> None:
 class RecordingRuntime:
     """`config` + `apply_config`; every applied snapshot is kept and announced."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, state_dir: Path) -> None:
         self.config = config
         self.applied: list[Config] = []
         self.changed = anyio.Event()
+        self._catalog = CatalogCache(state_dir)
 
     def apply_config(self, new: Config) -> None:
         self.config = new
         self.applied.append(new)
         self.changed.set()
         self.changed = anyio.Event()
+        self._catalog.invalidate()
+
+    def catalog(self) -> Catalog:
+        return self._catalog.get(self.config)
 
 
 class RecordingHost:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import anyio
@@ -28,7 +29,7 @@ def _setup(
 ) -> tuple[Path, RecordingRuntime, RecordingHost, ReloadManager]:
     path = tmp_path / "config.toml"
     path.write_text(text)
-    runtime = RecordingRuntime(load(text, path))
+    runtime = RecordingRuntime(load(text, path), tmp_path / "state")
     host = RecordingHost(runtime)
     manager = ReloadManager(path, runtime, host, missing_retry_delay_s=0.01)
     return path, runtime, host, manager
@@ -56,6 +57,20 @@ async def test_model_edit_is_applied_hot_with_the_exact_log_lines(tmp_path: Path
     assert "config hot reload applied (agent.model.primary)" in logs.lines
     assert _count("applied") == before + 1
     assert host.calls == []
+
+
+async def test_model_edit_rewrites_models_json(tmp_path: Path) -> None:
+    provider = '[providers.local]\nkind = "openai"\napi_url = "http://127.0.0.1:9/v1"\n'
+    path, runtime, _, manager = _setup(tmp_path, config_text(extra=provider))
+    runtime.catalog()
+    catalog_file = tmp_path / "state" / "models.json"
+    assert "m1" not in catalog_file.read_text()
+    declared = provider + 'models = [{ id = "m1", input = ["text", "image"] }]\n'
+    write_atomic(path, config_text(extra=declared))
+    report = await manager.reload_now("http")
+    assert report["actions"] == ["reload-models"]
+    models = json.loads(catalog_file.read_text())["providers"]["local"]["models"]
+    assert [(m["id"], m["input"]) for m in models] == [("m1", ["text", "image"])]
 
 
 async def test_unchanged_file_is_a_noop(tmp_path: Path) -> None:

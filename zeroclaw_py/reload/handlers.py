@@ -11,7 +11,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from zeroclaw_py.config.rules import RELOAD_MODELS, RELOAD_ROUTER, RESTART_CHANNEL, ReloadPlan
 
@@ -29,6 +29,8 @@ class ReloadTarget(Protocol):
     def config(self) -> Config: ...
 
     def apply_config(self, new: Config) -> object: ...
+
+    def catalog(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,12 @@ async def apply_snapshot(runtime: ReloadTarget, new: Config) -> None:
 
 
 async def reload_models(ctx: HotContext, action: str) -> None:
-    """Rebuild the catalog from the new snapshot and rewrite `<state>/models.json`."""
-    writer = getattr(ctx.runtime, "write_catalog", None)
-    if writer is None:
-        log.debug("runtime keeps no models.json; catalog invalidated only")
-        return
-    result = writer()
-    if inspect.isawaitable(result):
-        await result
+    """Rebuild the catalog from the new snapshot now, which rewrites `<state>/models.json`.
+
+    `apply_config` already dropped the cached catalog; building it eagerly (instead of on the next
+    read) keeps models.json on disk in step with the file the operator just edited.
+    """
+    ctx.runtime.catalog()
     log.info("model registry reloaded")
 
 
