@@ -26,14 +26,11 @@ from telegram import Bot, Message
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
+from zeroclaw_py.channels.drafts import EditPacer
 from zeroclaw_py.channels.mentions import BotIdentity
 from zeroclaw_py.channels.supervise import Backoff, supervise
 from zeroclaw_py.channels.telegram_inbound import build_inbound
-from zeroclaw_py.channels.telegram_reply import (
-    TYPING_INTERVAL_S,
-    EditPacer,
-    TelegramResponder,
-)
+from zeroclaw_py.channels.telegram_reply import TYPING_INTERVAL_S, TelegramResponder
 from zeroclaw_py.errors import ChannelStartError
 
 if TYPE_CHECKING:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
@@ -22,7 +21,8 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from zeroclaw_py.channels.base import Answer
-from zeroclaw_py.channels.text import TELEGRAM_LIMIT, split_telegram, truncate, utf16_len
+from zeroclaw_py.channels.drafts import DraftStream, EditPacer
+from zeroclaw_py.channels.text import split_telegram
 
 log = logging.getLogger(__name__)
 
@@ -71,26 +71,6 @@ async def call_api(what: str, call: Callable[[], Awaitable[T]]) -> T:
     raise AssertionError("unreachable")
 
 
-class EditPacer:
-    """At most one message edit per `interval` seconds per chat, shared by all replies there."""
-
-    def __init__(self, interval_s: float) -> None:
-        self.interval_s = interval_s
-        self._last: dict[int, float] = {}
-
-    def delay(self, chat_id: int) -> float:
-        last = self._last.get(chat_id)
-        return 0.0 if last is None else max(0.0, last + self.interval_s - time.monotonic())
-
-    def mark(self, chat_id: int) -> None:
-        self._last[chat_id] = time.monotonic()
-
-    async def wait(self, chat_id: int) -> None:
-        delay = self.delay(chat_id)
-        if delay:
-            await anyio.sleep(delay)
-
-
 class TelegramResponder:
     """The `Responder` for one Telegram chat (and forum topic)."""
 
@@ -108,13 +88,16 @@ class TelegramResponder:
         self._chat_id = chat_id
         self._thread_id = thread_id
         self._stream = stream
-        self._pacer = pacer or EditPacer(1.0)
         self._typing_interval_s = typing_interval_s
-        self._buffer = ""
         self._draft_id: int | None = None
-        self._shown = ""
-        self._flush: asyncio.Task[None] | None = None
-        self._edit_lock = asyncio.Lock()
+        self._draft = DraftStream(
+            key=chat_id,
+            pacer=pacer or EditPacer(1.0),
+            split=split_telegram,
+            open_draft=self._open_draft,
+            edit_draft=self._edit_draft,
+            send=self.send,
+        )
 
     @property
     def streams(self) -> bool:
@@ -159,19 +142,13 @@ class TelegramResponder:
     # --- streaming -------------------------------------------------------------------------
 
     async def token(self, text: str) -> None:
-        self._buffer += text
-        if not self._stream or not self._buffer.strip():
-            return
-        if self._draft_id is None:
-            async with self._edit_lock:
-                if self._draft_id is None:
-                    await self._open_draft()
-            return
-        if self._flush is None or self._flush.done():
-            self._flush = asyncio.create_task(self._flush_later())
+        if self._stream:
+            await self._draft.token(text)
 
-    async def _open_draft(self) -> None:
-        preview = truncate(self._buffer, TELEGRAM_LIMIT, utf16_len)
+    async def finish(self, answer: Answer) -> None:
+        await self._draft.finish(answer.text)
+
+    async def _open_draft(self, preview: str) -> bool:
         try:
             message = await call_api(
                 "sendMessage",
@@ -181,22 +158,25 @@ class TelegramResponder:
             )
         except TelegramError as exc:
             log.warning(
-                "telegram: could not open a streaming draft in chat %s: %s", self._chat_id, exc
+                "telegram: cannot open a streaming draft in chat %s: %s", self._chat_id, exc
             )
-            self._stream = False  # finish() will send the whole answer instead
-            return
-        self._draft_id, self._shown = message.message_id, preview
-        self._pacer.mark(self._chat_id)
+            return False
+        self._draft_id = message.message_id
+        return True
 
-    async def _flush_later(self) -> None:
-        await self._pacer.wait(self._chat_id)
-        async with self._edit_lock:
-            preview = truncate(self._buffer, TELEGRAM_LIMIT, utf16_len)
-            if preview != self._shown:
-                await self._edit(preview, None)
+    async def _edit_draft(self, text: str, final: bool) -> None:
+        """Plain previews; the final edit uses Markdown and falls back to plain text."""
+        if not final:
+            await self._edit(text, None)
+            return
+        try:
+            await self._edit(text, ParseMode.MARKDOWN)
+        except BadRequest as exc:
+            if not _is_entity_error(exc):
+                raise
+            await self._edit(text, None)
 
     async def _edit(self, text: str, parse_mode: str | None) -> None:
-        """Edit the draft; raises TelegramError when the edit failed for good."""
         assert self._draft_id is not None
         draft_id = self._draft_id
         try:
@@ -209,39 +189,6 @@ class TelegramResponder:
         except BadRequest as exc:
             if not _is_not_modified(exc):
                 raise
-        self._shown = text
-        self._pacer.mark(self._chat_id)
-
-    async def finish(self, answer: Answer) -> None:
-        if self._flush is not None:
-            self._flush.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._flush
-        if self._draft_id is None:
-            await self.send(answer.text)
-            return
-        chunks = split_telegram(answer.text)
-        async with self._edit_lock:
-            await self._pacer.wait(self._chat_id)
-            await self._finalize_draft(chunks[0])
-        for chunk in chunks[1:]:
-            await self._send_chunk(chunk)
-
-    async def _finalize_draft(self, text: str) -> None:
-        if not text.strip():
-            return  # nothing better to show than the draft
-        try:
-            try:
-                await self._edit(text, ParseMode.MARKDOWN)
-            except BadRequest as exc:
-                if not _is_entity_error(exc):
-                    raise
-                await self._edit(text, None)
-        except TelegramError as exc:
-            log.warning(
-                "telegram: final edit failed in chat %s (%s); sending anew", self._chat_id, exc
-            )
-            await self._send_chunk(text)
 
     # --- typing ----------------------------------------------------------------------------
 
