@@ -194,7 +194,7 @@ def unknown_provider_message(name: str) -> str:
     """The upstream error text for a name nothing resolves."""
     return (
         f"Unknown provider: {name}. Check README for supported providers or run "
-        "`zeroclaw onboard --interactive` to reconfigure.\n"
+        "`zeroclaw models status` to see the configured ones.\n"
         'Tip: Use "custom:https://your-api.com" for OpenAI-compatible endpoints.\n'
         'Tip: Use "anthropic-custom:https://your-api.com" for Anthropic-compatible endpoints.'
     )
