@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from zeroclaw_py.config.schema import Config
+    from zeroclaw_py.providers.registry import ProviderSpec
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,20 @@ class ModelChoice:
     model: str
 
 
-def canonical_provider(name: str, config: Config | None) -> str:
-    """The registry id for `name`, or `name` unchanged when the registry does not know it."""
+def known_provider(name: str, config: Config | None) -> ProviderSpec | None:
+    """The registry spec for `name`; None when unknown or malformed (e.g. a bad `custom:` URL)."""
+    from zeroclaw_py.errors import UnknownProviderError
     from zeroclaw_py.providers import registry
 
-    spec = registry.resolve(name, config)
+    try:
+        return registry.resolve(name, config)
+    except UnknownProviderError:
+        return None
+
+
+def canonical_provider(name: str, config: Config | None) -> str:
+    """The registry id for `name`, or `name` unchanged when the registry does not know it."""
+    spec = known_provider(name, config)
     return spec.id if spec is not None else name.strip()
 
 
@@ -103,17 +113,15 @@ def alias_target(alias: str, config: Config) -> ModelChoice | None:
 
 def resolve_model(text: str, current_provider: str, config: Config) -> ModelChoice | None:
     """The provider/model `text` (already cleaned, profile split off) names; None when empty."""
-    from zeroclaw_py.providers import registry
-
     if not text:
         return None
     if (aliased := alias_target(text, config)) is not None:
         return aliased
     head, sep, rest = text.partition("/")
     if sep:
-        current = registry.resolve(current_provider, config)
+        current = known_provider(current_provider, config)
         namespaced = current is not None and current.namespaced_models
-        target = None if namespaced else registry.resolve(head, config)
+        target = None if namespaced else known_provider(head, config)
         if target is not None:
             model = rest.strip()
             return ModelChoice(target.id, model) if model else None

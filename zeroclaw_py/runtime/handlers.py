@@ -49,15 +49,19 @@ async def _show_providers(ctx: CommandContext, arg: str | None) -> str:
     from zeroclaw_py.providers.registry import listed_providers
 
     route = await ctx.runtime.get_route(ctx.key)
-    lines = ((spec.id, spec.aliases) for spec in listed_providers())
+    lines = ((spec.id, spec.aliases) for spec in listed_providers(ctx.config))
     return providers_help(route.provider, route.model, lines)
 
 
 async def _set_provider(ctx: CommandContext, arg: str | None) -> str:
+    from zeroclaw_py.errors import UnknownProviderError
     from zeroclaw_py.providers.registry import resolve
 
     raw = arg or ""
-    spec = resolve(raw, ctx.config)
+    try:
+        spec = resolve(raw, ctx.config)
+    except UnknownProviderError as exc:  # a malformed custom: URL, with the reason
+        return render("provider_init_failed", provider=raw, error=_error_detail(exc))
     if spec is None:
         return render("provider_unknown", raw=raw)
     try:

@@ -77,11 +77,11 @@ async def _complete(turn: Turn, responder: Responder) -> Answer:
 
 async def _resolve_route(runtime: Runtime, config: Config, key: str, responder: Responder) -> Route:
     """The turn's route; an override naming a provider a reload removed falls back to default."""
-    from zeroclaw_py.providers.registry import resolve
+    from zeroclaw_py.models.refs import known_provider
 
     route = await runtime.get_route(key)
     default = runtime.default_route(config)
-    if route != default and resolve(route.provider, config) is None:
+    if route.provider != default.provider and known_provider(route.provider, config) is None:
         await runtime.set_route(key, default)
         await responder.send(
             render(
