@@ -309,3 +309,14 @@ def test_new_keys_win_over_legacy_ones() -> None:
 def test_only_default_model_uses_zeroclaw_default_provider() -> None:
     config = parse_config('default_model = "openai/gpt-4o"\n', env=NO_ENV)
     assert config.agent.model.primary == "openrouter/openai/gpt-4o"
+
+
+def test_loaded_secrets_are_registered_with_the_scrubber() -> None:
+    from zeroclaw_py.providers.scrub import scrub
+
+    parse_config(
+        'api_key = "plainglobalsecret42"\n[reliability]\napi_keys = ["legacyrotationkey77"]\n',
+        env={},
+    )
+    assert scrub("failed with plainglobalsecret42") == "failed with [REDACTED]"
+    assert scrub("legacyrotationkey77 leaked") == "[REDACTED] leaked"

@@ -310,3 +310,16 @@ def test_cli_process_exit_codes(zeroclaw_home: Path) -> None:
     assert proc.returncode == 1
     assert "channels_config.telegram.allowed_users: required" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_blank_line_between_tables_survives(config_file: Path) -> None:
+    config_file.write_text(OPENCLAW_LEGACY, encoding="utf-8")
+    migrate_file(config_file)
+    assert "\n\n[gateway]\nport = 42617   # default port\n" in config_file.read_text()
+
+
+def test_file_mode_is_kept(config_file: Path) -> None:
+    config_file.write_text(ZEROCLAW_LEGACY, encoding="utf-8")
+    config_file.chmod(0o640)
+    migrate_file(config_file)
+    assert stat.S_IMODE(config_file.stat().st_mode) == 0o640

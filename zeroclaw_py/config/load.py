@@ -80,7 +80,24 @@ def evaluate(
     if config is None or errors:
         return None, errors, warnings
     config, env_warnings = apply_env(config, env)
+    # Legacy `[reliability] api_keys` stay in memory until migrated: scrub them like the rest.
+    _register_secrets(config, env, [secret.key for secret in legacy.secrets])
     return dataclasses.replace(config, raw=raw, source=source), errors, warnings + env_warnings
+
+
+def _defaults(env: Mapping[str, str] | None) -> tuple[Config, Issues]:
+    """No config file: the defaults plus env overrides."""
+    config, warnings = apply_env(Config(), env)
+    _register_secrets(config, env, [])
+    return config, warnings
+
+
+def _register_secrets(config: Config, env: Mapping[str, str] | None, extra: list[str]) -> None:
+    """Every credential this config can put on the wire is scrubbed from logs and replies."""
+    from zeroclaw_py.providers.scrub import register_config_secrets, register_secret
+
+    register_config_secrets(config, env)
+    register_secret(*extra)
 
 
 def _log_warnings(warnings: Issues, source: Path | None) -> None:
@@ -103,7 +120,7 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
     path = paths.config_path() if path is None else Path(path)
     text = read_text(path)
     if text is None:
-        config, warnings = apply_env(Config(), env)
+        config, warnings = _defaults(env)
         _log_warnings(warnings, None)
         return config
     return parse_config(text, source=path, env=env)
@@ -119,6 +136,6 @@ def check_config(
     except ConfigError as exc:
         return None, list(exc.issues), []
     if text is None:
-        config, warnings = apply_env(Config(), env)
+        config, warnings = _defaults(env)
         return config, [], warnings
     return evaluate(text, source=path, env=env)

@@ -9,6 +9,7 @@ replaced atomically. A second run finds nothing to do and writes nothing.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import stat
 import time
@@ -49,6 +50,25 @@ def _backup_path(path: Path, now: float) -> Path:
         candidate = path.with_name(f"{path.name}.bak-{int(now)}.{counter}")
         counter += 1
     return candidate
+
+
+def _keep_blank_lines(before: str, after: str) -> str:
+    """Put back the blank line above a table header that had one before the rewrite.
+
+    tomlkit stores the blank line that separates two tables as the tail of the first one, so
+    deleting the first table's last key (or the table) glues the next header onto it.
+    """
+    spaced = {
+        line
+        for prev, line in itertools.pairwise(before.splitlines())
+        if line.lstrip().startswith("[") and not prev.strip()
+    }
+    out: list[str] = []
+    for line in after.splitlines(keepends=True):
+        if line.rstrip("\r\n") in spaced and out and out[-1].strip():
+            out.append("\n")
+        out.append(line)
+    return "".join(out)
 
 
 def _file_mode(path: Path) -> int:
@@ -92,7 +112,11 @@ def migrate_file(
             )
     backup = _backup_path(path, time.time() if now is None else now)
     fsutil.atomic_write_text(backup, text, mode=BACKUP_MODE)
-    fsutil.atomic_write_text(path, tomlkit.dumps(doc), mode=_file_mode(path))
+    new_text = tomlkit.dumps(doc)
+    spaced = _keep_blank_lines(text, new_text)
+    if tomllib.loads(spaced) == tomllib.loads(new_text):  # whitespace only, never meaning
+        new_text = spaced
+    fsutil.atomic_write_text(path, new_text, mode=_file_mode(path))
     return MigrationReport([change.text for change in result.changes], backup)
 
 
