@@ -52,6 +52,7 @@ from zeroclaw_py.state.store import StateStore
 if TYPE_CHECKING:
     import httpx
 
+    from zeroclaw_py.models.catalog import Catalog, CatalogCache
     from zeroclaw_py.runtime.dispatcher import Dispatcher
     from zeroclaw_py.runtime.pool import ProviderPool
 
@@ -87,7 +88,7 @@ class Runtime:
         self._owns_http = http is None
         self._pool: ProviderPool | None = None
         self._dispatcher: Dispatcher | None = None
-        self._catalog_cache: Any = None
+        self._catalog_cache: CatalogCache | None = None
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -164,12 +165,12 @@ class Runtime:
 
     # --- catalog ---------------------------------------------------------------------------
 
-    def catalog(self) -> Any:
+    def catalog(self) -> Catalog:
         """The model catalog (models/catalog.py), built lazily and cached until a reload."""
         if self._catalog_cache is None:
-            from zeroclaw_py.models import catalog as catalog_module  # type: ignore[attr-defined,unused-ignore]
+            from zeroclaw_py.models.catalog import CatalogCache
 
-            self._catalog_cache = catalog_module.CatalogCache(self.state_dir)
+            self._catalog_cache = CatalogCache(self.state_dir)
         return self._catalog_cache.get(self._config)
 
     def _invalidate_catalog(self) -> None:

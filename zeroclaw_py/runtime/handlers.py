@@ -38,11 +38,9 @@ def _error_detail(exc: BaseException) -> str:
 
 def cached_models(ctx: CommandContext, provider: str) -> list[str]:
     """The provider's cached model ids (models_cache.json, by canonical id); [] when unknown."""
-    try:
-        from zeroclaw_py.models.cache import cached_models as read_cache  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return []
-    return list(read_cache(ctx.runtime.state_dir, provider))
+    from zeroclaw_py.models.cache import cached_models as read_cache
+
+    return read_cache(ctx.runtime.state_dir, provider) or []
 
 
 async def _show_providers(ctx: CommandContext, arg: str | None) -> str:
