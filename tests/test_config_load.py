@@ -320,3 +320,17 @@ def test_loaded_secrets_are_registered_with_the_scrubber() -> None:
     )
     assert scrub("failed with plainglobalsecret42") == "failed with [REDACTED]"
     assert scrub("legacyrotationkey77 leaked") == "[REDACTED] leaked"
+
+
+def test_legacy_custom_url_providers_become_named_providers() -> None:
+    config = parse_config(
+        'default_provider = "custom:https://llm.example/v1"\ndefault_model = "qwen"\n'
+        "[reliability]\nfallback_providers = "
+        '["anthropic-custom:https://a.example", "custom:https://llm.example/v1"]\n',
+        env=NO_ENV,
+    )
+    assert config.agent.model.primary == "custom/qwen"
+    assert config.agent.model.fallbacks == ("anthropic-custom/qwen",)
+    assert config.providers["custom"].kind == "openai"
+    assert config.providers["custom"].api_url == "https://llm.example/v1"
+    assert config.providers["anthropic-custom"].kind == "anthropic"

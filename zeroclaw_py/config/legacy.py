@@ -127,6 +127,39 @@ def _append_unique(ctx: _Ctx, keys: tuple[str, ...], leaf: str, items: list[str]
 
 # --- ZeroClaw flat keys ----------------------------------------------------------------------
 
+# ZeroClaw's URL provider forms -> (name of the `[providers.*]` table made for it, wire kind).
+# A route is "<provider>/<model>" split at the first "/", so a URL cannot stay in the route.
+_URL_PROVIDERS: tuple[tuple[str, str, str], ...] = (
+    ("anthropic-custom:", "anthropic-custom", "anthropic"),
+    ("custom:", "custom", "openai"),
+)
+
+
+def _named_provider(ctx: _Ctx, legacy_path: str, name: str) -> str:
+    """`name`, or for `custom:<url>` the name of a `[providers.*]` table (made when missing)."""
+    for prefix, base, kind in _URL_PROVIDERS:
+        if not name.lower().startswith(prefix):
+            continue
+        url = name[len(prefix) :].strip()
+        providers = ctx.get("providers")
+        taken = providers if isinstance(providers, Mapping) else {}
+        number = 1
+        candidate = base
+        while candidate in taken and taken[candidate].get("api_url") != url:
+            number += 1
+            candidate = f"{base}-{number}"
+        if candidate not in taken:
+            table = ctx.table("providers", candidate)
+            table["kind"] = kind
+            table["api_url"] = url
+            ctx.change(
+                legacy_path,
+                f"moved {show(name)} from {legacy_path} -> providers.{candidate}"
+                f" (kind = {show(kind)}, api_url = {show(url)})",
+            )
+        return candidate
+    return name.strip()
+
 
 def _zc_default_route(ctx: _Ctx) -> None:
     provider, model = ctx.get("default_provider"), ctx.get("default_model")
@@ -146,8 +179,8 @@ def _zc_default_route(ctx: _Ctx) -> None:
     if isinstance(existing, Mapping) and existing.get("primary"):
         ctx.change(present[0], f"removed {label} (agent.model.primary is already set)")
         return
-    primary = f"{(provider or ZEROCLAW_DEFAULT_PROVIDER).strip()}/"
-    primary += (model or ZEROCLAW_DEFAULT_MODEL).strip()
+    name = _named_provider(ctx, present[0], provider or ZEROCLAW_DEFAULT_PROVIDER)
+    primary = f"{name}/{(model or ZEROCLAW_DEFAULT_MODEL).strip()}"
     ctx.table("agent", "model")["primary"] = primary
     ctx.change(present[0], f"moved {label} -> agent.model.primary = {show(primary)}")
 
@@ -178,8 +211,10 @@ def _zc_fallback_providers(ctx: _Ctx) -> None:
     if names is None:
         return
     del ctx.doc["reliability"]["fallback_providers"]
-    _, model = ctx.default_route()
-    added = _append_unique(ctx, ("agent", "model"), "fallbacks", [f"{p}/{model}" for p in names])
+    provider, model = ctx.default_route()
+    refs = [f"{_named_provider(ctx, path, name)}/{model}" for name in names]
+    refs = [ref for ref in refs if ref != f"{provider}/{model}"]  # the primary is tried anyway
+    added = _append_unique(ctx, ("agent", "model"), "fallbacks", refs)
     ctx.change(path, f"moved {path} -> agent.model.fallbacks += {show(added)}")
 
 
