@@ -98,3 +98,39 @@ async def running_telegram(
         yield service
     finally:
         await service.stop()
+
+
+def discord_config(api: str, gateway: str | None, token: str, **overrides: Any) -> Any:
+    from zeroclaw_py.config.schema import DiscordConfig
+
+    values: dict[str, Any] = {
+        "bot_token": token,
+        "allowed_users": ("*",),
+        "api_base_url": api,
+        "gateway_url": gateway,
+    }
+    values.update(overrides)
+    return DiscordConfig(**values)
+
+
+@asynccontextmanager
+async def running_discord(
+    host: FakeHost, api: str, gateway: str | None, token: str, **overrides: Any
+) -> AsyncIterator[Any]:
+    """A started DiscordService with test-sized timers, stopped at the end of the block."""
+    from zeroclaw_py.channels.discord import DiscordService
+    from zeroclaw_py.channels.supervise import Backoff
+
+    service = DiscordService(
+        host,
+        discord_config(api, gateway, token, **overrides),
+        typing_interval_s=0.05,
+        edit_interval_s=0.05,
+        guild_ready_timeout_s=0.01,
+        backoff=Backoff(first=0.05, cap=0.2),
+    )
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()

@@ -1,0 +1,241 @@
+"""The Discord channel: a discord.py `Client` (message_content intent) feeding the dispatcher.
+
+The client logs in during `start()` so a rejected token is one clear error and a clear
+exception (the daemon keeps the other services). The gateway connection then runs in a task
+under `supervise`: discord.py reconnects by itself, and if it gives up we log, back off, and
+open a fresh session. Filters, in order: our own messages, other bots (unless listen_to_bots),
+the guild_id filter (DMs always pass), then the shared addressing rules for guild channels.
+Allowlists and commands belong to the dispatcher: we pass the author id as the sender.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import anyio
+import discord
+
+from zeroclaw_py.channels import media
+from zeroclaw_py.channels.base import InboundMessage
+from zeroclaw_py.channels.discord_http import route_client
+from zeroclaw_py.channels.discord_reply import TYPING_INTERVAL_S, DiscordResponder
+from zeroclaw_py.channels.drafts import EditPacer
+from zeroclaw_py.channels.mentions import BotIdentity, addressed_text
+from zeroclaw_py.channels.supervise import Backoff, supervise
+from zeroclaw_py.errors import ChannelStartError
+from zeroclaw_py.providers.base import ImagePart
+
+if TYPE_CHECKING:
+    from zeroclaw_py.config.schema import Config, DiscordConfig
+    from zeroclaw_py.services import ServiceHost
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT_S = 30.0
+_FATAL = (discord.LoginFailure, discord.PrivilegedIntentsRequired)
+
+
+def create(host: ServiceHost, config: Config) -> DiscordService | None:
+    """The service factory (SERVICE_FACTORIES): None when no Discord token is configured."""
+    discord_config = config.channels_config.discord
+    if discord_config is None or not discord_config.bot_token:
+        return None
+    return DiscordService(host, discord_config)
+
+
+class _Client(discord.Client):
+    def __init__(self, service: DiscordService, **options: Any) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True  # privileged: enable it for the bot in the dev portal
+        super().__init__(intents=intents, **options)
+        self._service = service
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self._service.on_message(message)
+
+
+async def _attachments(
+    message: discord.Message,
+) -> tuple[tuple[ImagePart, ...], tuple[str, ...]]:
+    images: list[ImagePart] = []
+    unsupported: list[str] = []
+    for item in message.attachments:
+        if not media.is_image_type(item.content_type, item.filename):
+            unsupported.append(media.attachment_label("file", item.filename))
+            continue
+        if media.too_big(item.size):
+            unsupported.append(media.oversized_label("image", item.filename))
+            continue
+        try:
+            data = await item.read()
+        except (discord.HTTPException, aiohttp.ClientError) as exc:
+            log.warning("discord: could not download attachment %s: %s", item.filename, exc)
+            unsupported.append(media.attachment_label("image", item.filename))
+            continue
+        part = media.image_part(data, item.content_type, source="discord")
+        if part:
+            images.append(part)
+        else:
+            unsupported.append(media.attachment_label("image", item.filename))
+    return tuple(images), tuple(unsupported)
+
+
+class DiscordService:
+    name = "discord"
+
+    def __init__(
+        self,
+        host: ServiceHost,
+        config: DiscordConfig,
+        *,
+        typing_interval_s: float = TYPING_INTERVAL_S,
+        edit_interval_s: float = 1.0,
+        guild_ready_timeout_s: float = 2.0,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._host = host
+        self._config = config
+        self._typing_interval_s = typing_interval_s
+        self._pacer = EditPacer(edit_interval_s)
+        self._guild_ready_timeout_s = guild_ready_timeout_s
+        self._backoff = backoff or Backoff(first=2.0, cap=60.0)
+        self._client: _Client | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._identity = BotIdentity("")
+        self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def _new_client(self) -> _Client:
+        client = _Client(self, guild_ready_timeout=self._guild_ready_timeout_s)
+        route_client(client, self._config.api_base_url, self._config.gateway_url)
+        return client
+
+    async def _login(self, client: _Client) -> None:
+        try:
+            await client.login(self._config.bot_token)
+        except discord.LoginFailure as exc:
+            log.error(
+                "discord: the bot token was rejected by %s; fix channels_config.discord.bot_token "
+                "— the other channels keep running",
+                self._config.api_base_url,
+            )
+            await client.close()
+            raise ChannelStartError("discord: the bot token was rejected (login)") from exc
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            log.error("discord: cannot reach %s: %s", self._config.api_base_url, exc)
+            await client.close()
+            raise ChannelStartError(f"discord: cannot reach the API: {exc}") from exc
+        user = client.user
+        assert user is not None
+        self._identity = BotIdentity(user.name, tags=(f"<@{user.id}>", f"<@!{user.id}>"))
+
+    async def start(self) -> None:
+        client = self._new_client()
+        await self._login(client)
+        self._client = client
+        self._task = asyncio.create_task(self._run(), name="discord-gateway")
+        with anyio.move_on_after(READY_TIMEOUT_S) as scope:
+            await client.wait_until_ready()
+        if scope.cancelled_caught:
+            log.warning("discord: gateway not ready after %.0f s; still trying", READY_TIMEOUT_S)
+        else:
+            log.info("discord: connected as %s", self._identity.username)
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):  # the expected end of the gateway task
+                await self._task
+        self._client = self._task = None
+
+    async def _run(self) -> None:
+        await supervise("discord gateway", self._connect, self._backoff, fatal=_FATAL)
+
+    async def _connect(self) -> None:
+        client = self._client
+        assert client is not None
+        if client.is_closed():  # discord.py closed it after a fatal gateway error: reopen
+            client.clear()
+            await client.login(self._config.bot_token)
+        await client.connect(reconnect=True)
+
+    # --- inbound ---------------------------------------------------------------------------
+
+    def _wanted(self, message: discord.Message) -> bool:
+        client = self._client
+        if client is None or client.user is None or message.author.id == client.user.id:
+            return False
+        if message.author.bot and not self._config.listen_to_bots:
+            return False
+        guild_id = self._config.guild_id
+        return not (guild_id and message.guild is not None and str(message.guild.id) != guild_id)
+
+    def _replied_to_bot(self, message: discord.Message) -> bool:
+        ref = message.reference
+        resolved = ref.resolved if ref is not None else None
+        client = self._client
+        return (
+            isinstance(resolved, discord.Message)
+            and client is not None
+            and client.user is not None
+            and resolved.author.id == client.user.id
+        )
+
+    async def build_inbound(self, message: discord.Message) -> InboundMessage | None:
+        if not self._wanted(message):
+            return None
+        private = message.guild is None
+        text = addressed_text(
+            message.content,
+            self._identity,
+            group=not private,
+            mention_only=self._config.mention_only,
+            replied_to_bot=self._replied_to_bot(message),
+        )
+        if text is None:
+            return None
+        images, unsupported = await _attachments(message)
+        if not text and not images and not unsupported:
+            return None
+        author_id = str(message.author.id)
+        return InboundMessage(
+            channel="discord",
+            sender=author_id,
+            sender_id=author_id,
+            sender_aliases=(message.author.name,),
+            chat=str(message.channel.id),
+            is_private=private,
+            message_id=str(message.id),
+            text=text,
+            images=images,
+            unsupported_attachments=unsupported,
+        )
+
+    async def on_message(self, message: discord.Message) -> None:
+        key = (message.channel.id, message.author.id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            try:
+                inbound = await self.build_inbound(message)
+                if inbound is None:
+                    return
+                responder = DiscordResponder(
+                    message.channel,
+                    message.channel.id,
+                    stream=self._config.stream_mode == "partial",
+                    pacer=self._pacer,
+                    typing_interval_s=self._typing_interval_s,
+                )
+                await self._host.runtime.handle(inbound, responder)
+            except Exception:  # one bad message must not stop the others
+                log.exception("discord: failed to handle message %s", message.id)

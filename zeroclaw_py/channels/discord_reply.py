@@ -1,0 +1,130 @@
+"""Sending answers to one Discord channel: 2000-character chunks, bounded retries, typing, and
+optional streaming by editing one message (the shared DraftStream).
+
+discord.py already waits out 429s itself; we retry what it gives up on (server errors, dropped
+connections) a bounded number of times and log an error when a reply is finally lost. Replies
+never ping anyone: model output may contain `@everyone` or `<@id>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import TypeVar
+
+import aiohttp
+import anyio
+import discord
+
+from zeroclaw_py.channels.base import Answer
+from zeroclaw_py.channels.drafts import DraftStream, EditPacer
+from zeroclaw_py.channels.text import split_discord
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SEND_TRIES = 4
+TYPING_INTERVAL_S = 8.0  # Discord shows "typing" for ~10 s after each trigger
+_NO_PINGS = discord.AllowedMentions.none()
+_TRANSIENT = (discord.DiscordServerError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
+
+
+async def call_api(what: str, call: Callable[[], Awaitable[T]]) -> T:
+    """Retry transient failures with backoff; client errors (4xx) are raised at once."""
+    for attempt in range(1, SEND_TRIES + 1):
+        try:
+            return await call()
+        except _TRANSIENT as exc:
+            if attempt == SEND_TRIES:
+                raise
+            delay = 0.5 * 2 ** (attempt - 1)
+            log.warning("discord: %s failed (%s); retry %d in %.1f s", what, exc, attempt, delay)
+            await anyio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+class DiscordResponder:
+    """The `Responder` for one Discord channel (guild channel, thread or DM)."""
+
+    def __init__(
+        self,
+        channel: discord.abc.Messageable,
+        channel_id: int,
+        *,
+        stream: bool = False,
+        pacer: EditPacer | None = None,
+        typing_interval_s: float = TYPING_INTERVAL_S,
+    ) -> None:
+        self._channel = channel
+        self._channel_id = channel_id
+        self._stream = stream
+        self._typing_interval_s = typing_interval_s
+        self._draft_message: discord.Message | None = None
+        self._draft = DraftStream(
+            key=channel_id,
+            pacer=pacer or EditPacer(1.0),
+            split=split_discord,
+            open_draft=self._open_draft,
+            edit_draft=self._edit_draft,
+            send=self.send,
+        )
+
+    @property
+    def streams(self) -> bool:
+        return self._stream
+
+    async def send(self, text: str) -> None:
+        for chunk in split_discord(text):
+            if chunk.strip():
+                await self._post(chunk)
+
+    async def _post(self, chunk: str) -> discord.Message | None:
+        try:
+            return await call_api(
+                "send", lambda: self._channel.send(chunk, allowed_mentions=_NO_PINGS)
+            )
+        except (discord.HTTPException, *_TRANSIENT) as exc:
+            log.error(
+                "discord: could not deliver a %d-character reply to channel %s: %s",
+                len(chunk),
+                self._channel_id,
+                exc,
+            )
+            return None
+
+    async def token(self, text: str) -> None:
+        if self._stream:
+            await self._draft.token(text)
+
+    async def finish(self, answer: Answer) -> None:
+        await self._draft.finish(answer.text)
+
+    async def _open_draft(self, preview: str) -> bool:
+        self._draft_message = await self._post(preview)
+        return self._draft_message is not None
+
+    async def _edit_draft(self, text: str, final: bool) -> None:
+        message = self._draft_message
+        assert message is not None
+        await call_api("edit", lambda: message.edit(content=text, allowed_mentions=_NO_PINGS))
+
+    @asynccontextmanager
+    async def typing(self) -> AsyncIterator[None]:
+        task = asyncio.create_task(self._keep_typing())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    async def _keep_typing(self) -> None:
+        while True:
+            try:
+                await self._channel.typing()
+            except (discord.HTTPException, *_TRANSIENT) as exc:
+                log.debug("discord: typing indicator failed in %s: %s", self._channel_id, exc)
+            await anyio.sleep(self._typing_interval_s)
