@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from zeroclaw_py.gateway.routes import route_payload
-from zeroclaw_py.models.refs import split_ref
+from zeroclaw_py.models.catalog import CatalogModel
 from zeroclaw_py.providers import registry
 from zeroclaw_py.runtime.context import Runtime
 
@@ -13,44 +13,36 @@ from zeroclaw_py.runtime.context import Runtime
 def models_payload(runtime: Runtime) -> dict[str, Any]:
     """Every provider a route may name (listed, regional, custom), with the catalog's models.
 
-    `{"providers": [{"id", "name", "aliases", "models": [{"id", "name", "input"}]}],
+    `{"providers": [{"id", "name", "aliases", "models": [{"id", "name", "input", "alias"}]}],
       "aliases": {"Opus": "anthropic/claude-opus-4-5"}, "default": {"provider", "model"}}`
     """
     config = runtime.config
-    models = _catalog_models(runtime)
-    specs = (*registry.PROVIDERS, *registry.custom_providers(config))
-    providers = [
-        {
-            "id": spec.id,
-            "name": spec.display_name,
-            "aliases": list(spec.aliases),
-            "models": models.get(spec.id, []),
-        }
-        for spec in specs
-    ]
-    aliases = {
-        settings.alias: ref for ref, settings in config.agent.models.items() if settings.alias
+    catalog = runtime.catalog()
+    names = {
+        spec.id: (spec.display_name, list(spec.aliases))
+        for spec in (*registry.PROVIDERS, *registry.custom_providers(config))
     }
+    for provider_id in catalog.providers():
+        names.setdefault(provider_id, (provider_id, []))
+    providers: list[dict[str, Any]] = []
+    model_aliases: dict[str, str] = {}
+    for provider_id, (name, aliases) in names.items():
+        models = catalog.models(provider_id)
+        providers.append(
+            {
+                "id": provider_id,
+                "name": name,
+                "aliases": aliases,
+                "models": [_model(m) for m in models],
+            }
+        )
+        model_aliases.update({m.alias: f"{provider_id}/{m.id}" for m in models if m.alias})
     return {
         "providers": providers,
-        "aliases": aliases,
+        "aliases": model_aliases,
         "default": route_payload(runtime.default_route()),
     }
 
 
-def _catalog_models(runtime: Runtime) -> dict[str, list[dict[str, Any]]]:
-    """Provider id -> model entries, from the runtime's catalog (cache, config, agent.models)."""
-    config = runtime.config
-    found: dict[str, list[dict[str, Any]]] = {}
-    for provider_id, settings in config.providers.items():
-        for entry in settings.models:
-            found.setdefault(provider_id, []).append(
-                {"id": entry.id, "name": entry.name or entry.id, "input": list(entry.input)}
-            )
-    for ref in config.agent.models:
-        provider_id, model = split_ref(ref)
-        if not any(m["id"] == model for m in found.get(provider_id, [])):
-            found.setdefault(provider_id, []).append(
-                {"id": model, "name": model, "input": ["text"]}
-            )
-    return found
+def _model(model: CatalogModel) -> dict[str, Any]:
+    return {"id": model.id, "name": model.name, "input": list(model.input), "alias": model.alias}

@@ -3,7 +3,10 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { session: null, token: null, ws: null, catalog: null, route: null, live: null, retries: 0 };
+const state = {
+  session: null, token: null, ws: null, catalog: null, route: null,
+  live: null, retries: 0, pendingCommand: false,
+};
 
 // ---- rendering ---------------------------------------------------------------------------------
 
@@ -48,7 +51,9 @@ function note(text, isError) {
   return append(el);
 }
 
-function setMeta(el, provider, model) {
+// Streamed text is a model's answer ("answered by"); a complete message without tokens is a
+// command reply or notice, labelled with the route the session is on now.
+function setMeta(el, provider, model, answered) {
   let meta = el.querySelector(".meta");
   if (!meta) {
     meta = document.createElement("div");
@@ -59,7 +64,7 @@ function setMeta(el, provider, model) {
   const route = document.createElement("span");
   route.className = "route";
   route.textContent = `${provider} / ${model}`;
-  meta.append("answered by ", route);
+  meta.append(answered ? "answered by " : "route: ", route);
   el.dataset.provider = provider;
   el.dataset.model = model;
 }
@@ -104,7 +109,8 @@ function fillProviders() {
   for (const p of state.catalog.providers) {
     const opt = document.createElement("option");
     opt.value = p.id;
-    opt.textContent = p.name && p.name !== p.id ? `${p.name} (${p.id})` : p.id;
+    opt.textContent = p.name || p.id;
+    opt.title = p.aliases && p.aliases.length ? `${p.id} (aliases: ${p.aliases.join(", ")})` : p.id;
     select.appendChild(opt);
   }
   select.disabled = false;
@@ -222,11 +228,12 @@ const EVENTS = {
     renderText(state.live.querySelector(".text"), state.live.dataset.raw);
   },
   message(payload) {
+    const streamed = state.live !== null;
     const el = state.live || bubble("assistant", "");
     state.live = null;
     el.classList.remove("streaming");
     renderText(el.querySelector(".text"), payload.text || "");
-    setMeta(el, payload.provider, payload.model);
+    setMeta(el, payload.provider, payload.model, streamed);
     if (state.pendingCommand) {
       state.pendingCommand = false;
       loadCatalog().catch((err) => note(err.message, true));  // a /model typed in chat moves the pickers
