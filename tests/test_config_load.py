@@ -177,6 +177,11 @@ ERROR_CASES = [
     ("[channels_config]\ntelegram = 5\n", "channels_config.telegram: expected a table"),
     ('[state]\nbackend = "mongo"\n', "state.backend: expected one of sqlite, memory, redis"),
     ("agent = 3\n", "agent: expected a table"),
+    (
+        '[agent.model]\nprimary = "custom:https://h.example/v1/m"\n',
+        "agent.model.primary: a custom:<url> provider cannot be part of a route; declare"
+        ' [providers.<name>] with kind and api_url and use "<name>/<model>"',
+    ),
     ("default_provider = 7\n", "default_provider: expected a non-empty string"),
 ]
 

@@ -323,3 +323,26 @@ def test_file_mode_is_kept(config_file: Path) -> None:
     config_file.chmod(0o640)
     migrate_file(config_file)
     assert stat.S_IMODE(config_file.stat().st_mode) == 0o640
+
+
+def test_check_warns_about_profiles_without_a_stored_credential(
+    config_file: Path, zeroclaw_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from zeroclaw_py.models.auth_store import AuthProfileStore
+
+    config_file.write_text(
+        '[auth.profiles."anthropic:default"]\nprovider = "anthropic"\n'
+        '[auth.profiles."anthropic:work"]\nprovider = "anthropic"\n',
+        encoding="utf-8",
+    )
+    store_path = zeroclaw_home / "state" / "auth-profiles.json"
+    AuthProfileStore(store_path).upsert_profile(
+        "anthropic:default", {"type": "api_key", "provider": "anthropic", "key": "sk-ant-x"}
+    )
+    code, lines = run_doctor(capsys)
+    assert code == 0
+    assert lines[1:] == [
+        f'warning: auth.profiles."anthropic:work": no credential in {store_path}'
+        " (add one with `zeroclaw login anthropic --profile work`)",
+        "config OK: 0 errors, 1 warning",
+    ]

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import TextIO
 
 from zeroclaw_py import paths
-from zeroclaw_py.config.load import check_config
+from zeroclaw_py.config.convert import join
+from zeroclaw_py.config.load import MIGRATE_HINT, check_config
+from zeroclaw_py.config.schema import Config
 from zeroclaw_py.errors import ConfigError, ConfigIssue, ZeroclawError
 
 
@@ -21,9 +23,38 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def _login_hint(profile_id: str) -> str:
+    provider, _, name = profile_id.partition(":")
+    return f"zeroclaw login {provider}" + ("" if name == "default" else f" --profile {name}")
+
+
+def _credential_warnings(config: Config) -> list[ConfigIssue]:
+    """Declared auth profiles with nothing stored for them in auth-profiles.json."""
+    if not config.auth.profiles:
+        return []
+    from zeroclaw_py.models.auth_store import AuthProfileStore
+
+    store = AuthProfileStore()
+    try:
+        data = store.load()
+    except ZeroclawError as exc:
+        return [ConfigIssue("auth", str(exc))]
+    return [
+        ConfigIssue(
+            join("auth.profiles", profile_id),
+            f"no credential in {store.path} (add one with `{_login_hint(profile_id)}`)",
+        )
+        for profile_id in config.auth.profiles
+        if data.profile(profile_id) is None
+    ]
+
+
 def _report(path: Path, out: TextIO) -> int:
     """Print every finding for `path`; 1 when it has errors."""
-    _, errors, warnings = check_config(path)
+    config, errors, warnings = check_config(path)
+    legacy = any(w.message == MIGRATE_HINT for w in warnings)
+    if config is not None and not legacy:  # legacy api_keys reach the store only with --fix
+        warnings = warnings + _credential_warnings(config)
     for label, issues in (("error", errors), ("warning", warnings)):
         for issue in issues:
             print(f"{label}: {issue}", file=out)

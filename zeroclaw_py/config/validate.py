@@ -33,6 +33,12 @@ RANGES: tuple[Range, ...] = (
 
 # Prefixes that name a provider without being in the registry table.
 _ROUTER_PROVIDER = "auto"
+# A route splits at the first "/", so a URL provider cannot appear in one.
+_URL_PROVIDER_PREFIXES = ("custom:", "anthropic-custom:")
+_URL_IN_ROUTE = (
+    "a custom:<url> provider cannot be part of a route; declare [providers.<name>] with kind "
+    'and api_url and use "<name>/<model>"'
+)
 
 
 def _range_message(low: float, high: float | None) -> str:
@@ -94,6 +100,9 @@ def _check_refs(config: Config) -> tuple[list[ConfigIssue], list[ConfigIssue]]:
             errors.append(ConfigIssue(path, f'expected "<provider>/<model>", got "{ref}"'))
             continue
         provider = parts[0]
+        if provider.lower().startswith(_URL_PROVIDER_PREFIXES):
+            errors.append(ConfigIssue(path, _URL_IN_ROUTE))
+            continue
         if provider.lower() == _ROUTER_PROVIDER:
             continue
         if provider_known(provider, config) is False:
