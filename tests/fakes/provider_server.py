@@ -13,6 +13,7 @@ API (reused by the runtime, gateway, fallback and reload tests):
         fake.script("slow", reply="zzz", delay=0.5, chunk_delay=0.05)
         fake.script("cut", reply="one two three four", cut_after=2)  # stream drops after 2 chunks
         fake.script("boom", reply="a b", stream_error="overloaded")  # in-stream error event
+        fake.script("frag", reply="a b", split_frames=3)   # frames written 3 bytes at a time
         fake.models = ["gpt-x", "gpt-y"]; fake.script_models(error="auth")   # list endpoints
         ... run the client ...
         fake.requests                  # [RecordedRequest(wire, method, path, query, headers, json)]
@@ -79,6 +80,7 @@ class Step:
     stream_error: FakeError | None = None
     chunks: tuple[str, ...] | None = None
     models: tuple[str, ...] | None = None
+    split_frames: int | None = None  # write every stream frame in pieces of this many bytes
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,9 @@ class FakeProvider:
         for wire, base in _BASE_PATHS.items():
             handler = self._handler(wire)
             app.router.add_route("*", base + "/{tail:.*}", handler)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=0.2
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -321,22 +325,35 @@ class FakeProvider:
             content_index = index - _PREAMBLE[wire]
             if step.cut_after is not None and content_index >= step.cut_after:
                 if step.stream_error is not None:
-                    await resp.write(_frame(wire, "error", _stream_error(wire, step, model)))
+                    error_frame = _frame(wire, "error", _stream_error(wire, step, model))
+                    await _write(resp, error_frame, step.split_frames)
                     await resp.write_eof()
                     return resp
                 assert request.transport is not None
                 request.transport.close()  # abrupt mid-stream failure
                 return resp
-            await resp.write(_frame(wire, name, data))
+            await _write(resp, _frame(wire, name, data), step.split_frames)
             if step.chunk_delay:
                 await asyncio.sleep(step.chunk_delay)
         if step.stream_error is not None and step.cut_after is None:
-            await resp.write(_frame(wire, "error", _stream_error(wire, step, model)))
+            error_frame = _frame(wire, "error", _stream_error(wire, step, model))
+            await _write(resp, error_frame, step.split_frames)
         await resp.write_eof()
         return resp
 
 
 _PREAMBLE = {"openai": 1, "anthropic": 3, "gemini": 0, "ollama": 0}
+
+
+async def _write(resp: web.StreamResponse, frame: bytes, piece: int | None) -> None:
+    """Write a frame whole, or in `piece`-byte writes (each its own HTTP chunk) to test
+    readers that must reassemble lines across TCP reads."""
+    if not piece:
+        await resp.write(frame)
+        return
+    for start in range(0, len(frame), piece):
+        await resp.write(frame[start : start + piece])
+        await asyncio.sleep(0)
 
 
 def _stream_error(wire: str, step: Step, model: str) -> Any:

@@ -1,0 +1,230 @@
+"""Every wire, plain and streamed, through our clients against the loopback fake."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.fakes.provider_server import FakeProvider, fake_provider
+from zeroclaw_py.config.schema import Config, ProviderSettings
+from zeroclaw_py.providers import registry
+from zeroclaw_py.providers.base import (
+    ChatRequest,
+    ImagePart,
+    Message,
+    Provider,
+    StreamEnd,
+    TextDelta,
+    Usage,
+)
+from zeroclaw_py.providers.factory import create_provider
+from zeroclaw_py.providers.http import make_http_client
+
+pytestmark = pytest.mark.anyio
+__all__ = ["fake_provider"]
+
+WIRES = [
+    ("openai", "openai"),
+    ("anthropic", "anthropic"),
+    ("gemini", "gemini"),
+    ("ollama", "ollama"),
+]
+REQUEST = ChatRequest(
+    model="m-1",
+    messages=(
+        Message("system", "be brief"),
+        Message("user", "first"),
+        Message("assistant", "ok"),
+        Message("user", "hello big world"),
+    ),
+    temperature=0.5,
+    max_tokens=64,
+)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with make_http_client(30.0) as client:
+        yield client
+
+
+def make(
+    fake: FakeProvider, name: str, http: httpx.AsyncClient, key: str = "k-test-123"
+) -> Provider:
+    spec = registry.resolve(name)
+    assert spec is not None
+    config = Config(
+        providers={spec.id: ProviderSettings(api_key=key, api_url=fake.base_url(spec.wire))}
+    )
+    return create_provider(spec, config, http)
+
+
+@pytest.mark.parametrize(("name", "wire"), WIRES)
+async def test_plain_chat(
+    fake_provider: FakeProvider, http: httpx.AsyncClient, name: str, wire: str
+) -> None:
+    fake_provider.script("m-1", reply="Hi there", usage=(11, 2))
+    response = await make(fake_provider, name, http).chat(REQUEST)
+    assert response.text == "Hi there"
+    assert response.usage == Usage(11, 2)
+    [sent] = fake_provider.requests
+    assert (sent.wire, sent.model, sent.api_key, sent.stream) == (wire, "m-1", "k-test-123", False)
+
+
+@pytest.mark.parametrize(("name", "wire"), WIRES)
+async def test_streamed_chat(
+    fake_provider: FakeProvider, http: httpx.AsyncClient, name: str, wire: str
+) -> None:
+    fake_provider.script("m-1", reply="one two three", usage=(5, 3))
+    events = [e async for e in make(fake_provider, name, http).stream(REQUEST)]
+    assert events[:-1] == [TextDelta("one "), TextDelta("two "), TextDelta("three")]
+    end = events[-1]
+    assert isinstance(end, StreamEnd)
+    assert end.usage == Usage(5, 3)
+    assert fake_provider.requests[0].stream
+
+
+async def test_streamed_frames_split_across_reads(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    fake_provider.script("m-1", reply="alpha beta", split_frames=3)
+    for name, _ in WIRES:
+        events = [e async for e in make(fake_provider, name, http).stream(REQUEST)]
+        assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "alpha beta", name
+
+
+async def test_openai_request_shape(fake_provider: FakeProvider, http: httpx.AsyncClient) -> None:
+    provider = make(fake_provider, "openai", http)
+    await provider.chat(REQUEST)
+    [e async for e in provider.stream(REQUEST)]
+    plain, streamed = (r.json for r in fake_provider.requests)
+    assert plain["messages"][0] == {"role": "system", "content": "be brief"}
+    assert (plain["temperature"], plain["max_tokens"]) == (0.5, 64)
+    assert "stream" not in plain
+    assert streamed["stream_options"] == {"include_usage": True}
+    assert fake_provider.requests[0].path == "/openai/v1/chat/completions"
+
+
+async def test_openrouter_sends_attribution_headers(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    await make(fake_provider, "openrouter", http).chat(REQUEST)
+    headers = fake_provider.requests[0].headers
+    assert headers["x-title"] == "ZeroClaw"
+    assert "http-referer" in headers
+
+
+async def test_anthropic_request_shape(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    await make(fake_provider, "anthropic", http).chat(REQUEST)
+    sent = fake_provider.requests[0]
+    assert sent.path == "/anthropic/v1/messages"
+    assert sent.headers["anthropic-version"] == "2023-06-01"
+    assert sent.headers["x-api-key"] == "k-test-123"
+    assert "authorization" not in sent.headers
+    assert sent.json["system"] == "be brief"
+    assert [m["role"] for m in sent.json["messages"]] == ["user", "assistant", "user"]
+    assert sent.json["max_tokens"] == 64
+
+
+async def test_anthropic_setup_token_uses_bearer(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    await make(fake_provider, "anthropic", http, key="sk-ant-oat01-setup").chat(REQUEST)
+    headers = fake_provider.requests[0].headers
+    assert headers["authorization"] == "Bearer sk-ant-oat01-setup"
+    assert "x-api-key" not in headers
+    assert headers["anthropic-beta"] == "oauth-2025-04-20"
+
+
+async def test_gemini_request_shape(fake_provider: FakeProvider, http: httpx.AsyncClient) -> None:
+    provider = make(fake_provider, "gemini", http)
+    await provider.chat(REQUEST)
+    [e async for e in provider.stream(REQUEST)]
+    plain, streamed = fake_provider.requests
+    assert plain.path == "/gemini/v1beta/models/m-1:generateContent"
+    assert streamed.path == "/gemini/v1beta/models/m-1:streamGenerateContent"
+    assert streamed.query == {"alt": "sse"}
+    assert plain.headers["x-goog-api-key"] == "k-test-123"
+    assert plain.json["systemInstruction"] == {"parts": [{"text": "be brief"}]}
+    assert [c["role"] for c in plain.json["contents"]] == ["user", "model", "user"]
+    assert plain.json["generationConfig"] == {"temperature": 0.5, "maxOutputTokens": 64}
+
+
+async def test_ollama_request_shape(fake_provider: FakeProvider, http: httpx.AsyncClient) -> None:
+    await make(fake_provider, "ollama", http).chat(REQUEST)
+    sent = fake_provider.requests[0]
+    assert sent.path == "/ollama/api/chat"
+    assert sent.json["stream"] is False
+    assert sent.json["options"] == {"temperature": 0.5, "num_predict": 64}
+
+
+async def test_images_in_each_wire_format(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    png = b"\x89PNG fake"
+    b64 = base64.b64encode(png).decode()
+    request = ChatRequest(
+        model="m-1", messages=(Message("user", "what is it", (ImagePart(png, "image/png"),)),)
+    )
+    for name, _ in WIRES:
+        await make(fake_provider, name, http).chat(request)
+    oa, an, gm, ol = (r.json for r in fake_provider.requests)
+    assert oa["messages"][0]["content"][1] == {
+        "type": "image_url",
+        "image_url": {"url": f"data:image/png;base64,{b64}"},
+    }
+    assert an["messages"][0]["content"][0]["source"] == {
+        "type": "base64",
+        "media_type": "image/png",
+        "data": b64,
+    }
+    assert gm["contents"][0]["parts"][1] == {"inline_data": {"mime_type": "image/png", "data": b64}}
+    assert ol["messages"][0]["images"] == [b64]
+
+
+@pytest.mark.parametrize(("name", "wire"), WIRES)
+async def test_list_models(
+    fake_provider: FakeProvider, http: httpx.AsyncClient, name: str, wire: str
+) -> None:
+    fake_provider.models = ["b-model", "a-model"]
+    models = await make(fake_provider, name, http).list_models()
+    assert models == ["b-model", "a-model"]  # gemini's embedding-only model is filtered out
+    paths = {"openai": "/openai/v1/models", "anthropic": "/anthropic/v1/models",
+             "gemini": "/gemini/v1beta/models", "ollama": "/ollama/api/tags"}  # fmt: skip
+    assert fake_provider.requests[0].path == paths[wire]
+
+
+async def test_per_call_key_overrides_default(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    provider = make(fake_provider, "openai", http, key="k-default-1")
+    await provider.chat(REQUEST, api_key="k-profile-2")
+    await provider.chat(REQUEST)
+    assert [r.api_key for r in fake_provider.requests] == ["k-profile-2", "k-default-1"]
+
+
+async def test_warmup_opens_connection_and_failure_is_only_a_warning(
+    fake_provider: FakeProvider, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    provider = make(fake_provider, "openai", http)
+    await provider.warmup()
+    assert fake_provider.requests[-1].path == "/openai/v1/models"
+    fake_provider.script_models(error="server")
+    await provider.warmup()
+    assert "provider warmup failed" in caplog.text
+
+
+async def test_custom_provider_without_key_sends_no_auth(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    spec = registry.resolve(f"custom:{fake_provider.base_url('openai')}")
+    assert spec is not None
+    provider = create_provider(spec, Config(), http)
+    response = await provider.chat(REQUEST)
+    assert response.text == "[m-1] hello big world"
+    assert "authorization" not in fake_provider.requests[0].headers
