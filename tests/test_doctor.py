@@ -346,3 +346,41 @@ def test_check_warns_about_profiles_without_a_stored_credential(
         " (add one with `zeroclaw login anthropic --profile work`)",
         "config OK: 0 errors, 1 warning",
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'default_provider = "openai"\n[[agent]]\nx = 1\n',
+        'agent = 5\n[reliability]\nfallback_providers = ["openai"]\n',
+    ],
+)
+def test_fix_never_overwrites_a_value_it_would_need_as_a_table(
+    config_file: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    config_file.write_text(text, encoding="utf-8")
+    code, lines = run_doctor(capsys, "--fix")
+    assert code == 1
+    assert "error: agent: expected a table (legacy keys cannot be migrated into it)" in lines
+    assert config_file.read_text(encoding="utf-8") == text
+    assert backups(config_file) == []
+    code, lines = run_doctor(capsys)
+    assert code == 1
+    assert sum(line.startswith("error: agent:") for line in lines) == 1
+
+
+def test_inline_tables_are_migrated_inline(config_file: Path) -> None:
+    config_file.write_text(
+        'agent = { model = "openai/gpt-4o", modelFallbacks = ["anthropic/claude-opus-4-5"] }\n'
+        'reliability = { provider_retries = 1, model_fallbacks = { "m" = ["n"] } }\n',
+        encoding="utf-8",
+    )
+    report = migrate_file(config_file)
+    assert len(report.changes) == 3
+    doc = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    assert doc["agent"]["model"] == {
+        "primary": "openai/gpt-4o",
+        "fallbacks": ["anthropic/claude-opus-4-5"],
+    }
+    assert doc["reliability"] == {"provider_retries": 1}
+    assert doc["agent"]["models"] == {"openai/m": {"fallbacks": ["openai/n"]}}

@@ -21,11 +21,12 @@ ZEROCLAW_DEFAULT_PROVIDER = "openrouter"
 ZEROCLAW_DEFAULT_MODEL = "anthropic/claude-sonnet-4"
 
 Table = MutableMapping[str, Any]
-# Makes a new table; `True` = only a parent of other tables (tomlkit then writes no header for it).
-TableFactory = Callable[[bool], Table]
+# Makes a new table to go inside `parent`; `True` = only a parent of other tables (tomlkit then
+# writes no header for it).
+TableFactory = Callable[[Table, bool], Table]
 
 
-def dict_table(is_super: bool) -> Table:
+def dict_table(parent: Table, is_super: bool) -> Table:
     """The factory for plain dicts (the loader's in-memory mapping)."""
     return {}
 
@@ -54,6 +55,14 @@ class LegacyResult:
     secrets: list[LegacySecret] = field(default_factory=list)
 
 
+class _NotATable(Exception):
+    """A step needs a table where the document has another value; never overwrite it."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
 class _Ctx:
     """The document being mapped plus the helpers every step needs."""
 
@@ -67,8 +76,10 @@ class _Ctx:
         node = self.doc
         for depth, key in enumerate(keys, start=1):
             child = node.get(key)
-            if not isinstance(child, MutableMapping):
-                child = self.new_table(depth < len(keys))
+            if child is not None and not isinstance(child, MutableMapping):
+                raise _NotATable(".".join(keys[:depth]))
+            if child is None:
+                child = self.new_table(node, depth < len(keys))
                 node[key] = child
                 child = node[key]
             node = child
@@ -264,7 +275,7 @@ def _zc_api_keys(ctx: _Ctx) -> None:
         while f"{provider}:key{number}" in profiles:
             number += 1
         profile_id = f"{provider}:key{number}"
-        entry = ctx.new_table(False)
+        entry = ctx.new_table(profiles, False)
         entry["provider"] = provider
         entry["mode"] = "api_key"
         profiles[profile_id] = entry
@@ -273,8 +284,8 @@ def _zc_api_keys(ctx: _Ctx) -> None:
     _append_unique(ctx, ("auth", "order"), provider, ids)
     ctx.change(
         path,
-        f"moved {path} ({len(keys)} keys) -> auth profiles {', '.join(ids)} "
-        f"(keys in auth-profiles.json) + auth.order.{provider}",
+        f"moved {path} ({len(keys)} key{'s' if len(keys) > 1 else ''}) -> auth profiles "
+        f"{', '.join(ids)} (keys in auth-profiles.json) + auth.order.{provider}",
     )
 
 
@@ -392,5 +403,8 @@ def map_legacy(doc: Table, *, new_table: TableFactory = dict_table) -> LegacyRes
     """Rewrite every legacy key of `doc` in place; `new_table` makes the tables it adds."""
     ctx = _Ctx(doc, new_table)
     for step in STEPS:
-        step(ctx)
+        try:
+            step(ctx)
+        except _NotATable as exc:
+            ctx.error(exc.path, "expected a table (legacy keys cannot be migrated into it)")
     return ctx.result

@@ -75,7 +75,8 @@ def evaluate(
         return None, [toml_issue(exc)], []
     legacy = map_legacy(raw)
     config, errors, warnings = validate(raw)
-    errors = legacy.errors + errors
+    legacy_paths = {issue.path for issue in legacy.errors}  # one finding per path is enough
+    errors = legacy.errors + [issue for issue in errors if issue.path not in legacy_paths]
     warnings = [ConfigIssue(c.legacy_path, MIGRATE_HINT) for c in legacy.changes] + warnings
     if config is None or errors:
         return None, errors, warnings

@@ -36,10 +36,16 @@ class MigrationReport:
     backup: Path | None = None
 
 
-def _tomlkit_table(is_super: bool) -> Table:
+def _tomlkit_table(parent: Table, is_super: bool) -> Table:
     import tomlkit
+    from tomlkit.items import InlineTable
 
-    table: Table = tomlkit.table(is_super_table=is_super or None)
+    # Inside `key = { ... }` only inline tables are allowed; elsewhere a real `[table]`.
+    table: Table = (
+        tomlkit.inline_table()
+        if isinstance(parent, InlineTable)
+        else tomlkit.table(is_super_table=is_super or None)
+    )
     return table
 
 
@@ -96,7 +102,11 @@ def migrate_file(
     except ParseError as exc:  # tomllib accepted it but tomlkit cannot keep its layout
         issue = ConfigIssue("", f"cannot rewrite this file while keeping its layout: {exc}")
         raise ConfigError([issue], source=str(path)) from None
-    result = map_legacy(doc, new_table=_tomlkit_table)
+    try:
+        result = map_legacy(doc, new_table=_tomlkit_table)
+    except (ValueError, TypeError, KeyError) as exc:  # tomlkit refused an edit of this layout
+        issue = ConfigIssue("", f"cannot rewrite this file while keeping its layout: {exc}")
+        raise ConfigError([issue], source=str(path)) from None
     if result.errors:
         raise ConfigError(result.errors, source=str(path))
     if not result.changes:
