@@ -15,7 +15,19 @@ from typing import Any
 import anyio
 
 from zeroclaw_py.channels.base import Answer, InboundMessage, Responder
+from zeroclaw_py.channels.supervise import Timings
 from zeroclaw_py.state.memory import MemoryStore
+
+# Test-sized clocks: short long polls, quick typing refreshes and restarts.
+FAST = Timings(
+    poll_timeout_s=0.5,
+    watchdog_grace_s=0.5,
+    typing_interval_s=0.05,
+    edit_interval_s=0.05,
+    restart_first_s=0.05,
+    restart_cap_s=0.2,
+    guild_ready_timeout_s=0.01,
+)
 
 
 class RecordingRuntime:
@@ -82,17 +94,9 @@ async def running_telegram(
     host: FakeHost, base: str, token: str, **overrides: Any
 ) -> AsyncIterator[Any]:
     """A started TelegramService with test-sized timeouts, stopped at the end of the block."""
-    from zeroclaw_py.channels.supervise import Backoff
     from zeroclaw_py.channels.telegram import TelegramService
 
-    service = TelegramService(
-        host,
-        telegram_config(base, token, **overrides),
-        poll_timeout_s=0.5,
-        watchdog_grace_s=0.5,
-        typing_interval_s=0.05,
-        backoff=Backoff(first=0.05, cap=0.2),
-    )
+    service = TelegramService(host, telegram_config(base, token, **overrides), timings=FAST)
     await service.start()
     try:
         yield service
@@ -119,16 +123,8 @@ async def running_discord(
 ) -> AsyncIterator[Any]:
     """A started DiscordService with test-sized timers, stopped at the end of the block."""
     from zeroclaw_py.channels.discord import DiscordService
-    from zeroclaw_py.channels.supervise import Backoff
 
-    service = DiscordService(
-        host,
-        discord_config(api, gateway, token, **overrides),
-        typing_interval_s=0.05,
-        edit_interval_s=0.05,
-        guild_ready_timeout_s=0.01,
-        backoff=Backoff(first=0.05, cap=0.2),
-    )
+    service = DiscordService(host, discord_config(api, gateway, token, **overrides), timings=FAST)
     await service.start()
     try:
         yield service

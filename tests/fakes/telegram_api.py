@@ -9,6 +9,7 @@ units, empty texts and no-op edits, so adapter bugs show up as they would in pro
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -41,10 +42,16 @@ def _utf16(text: str) -> int:
 
 
 def _bad_markdown(text: str) -> int | None:
-    """Byte offset of an unclosed legacy-Markdown entity, like Telegram reports; else None."""
-    for marker in ("*", "_", "`"):
-        if text.count(marker) % 2:
-            return len(text[: text.rindex(marker)].encode())
+    """Byte offset of an unclosed legacy-Markdown entity, like Telegram reports; else None.
+
+    Code spans are checked first; `*` and `_` inside them are literal, as in Telegram.
+    """
+    if text.count("`") % 2:
+        return len(text[: text.rindex("`")].encode())
+    outside = re.sub(r"`[^`]*`", lambda m: " " * len(m.group()), text)
+    for marker in ("*", "_"):
+        if outside.count(marker) % 2:
+            return len(text[: outside.rindex(marker)].encode())
     return None
 
 

@@ -26,7 +26,7 @@ from zeroclaw_py.channels.discord_http import route_client
 from zeroclaw_py.channels.discord_reply import TYPING_INTERVAL_S, DiscordResponder
 from zeroclaw_py.channels.drafts import EditPacer
 from zeroclaw_py.channels.mentions import BotIdentity, addressed_text
-from zeroclaw_py.channels.supervise import Backoff, supervise
+from zeroclaw_py.channels.supervise import Timings, supervise
 from zeroclaw_py.errors import ChannelStartError
 from zeroclaw_py.providers.base import ImagePart
 
@@ -93,17 +93,12 @@ class DiscordService:
         host: ServiceHost,
         config: DiscordConfig,
         *,
-        typing_interval_s: float = TYPING_INTERVAL_S,
-        edit_interval_s: float = 1.0,
-        guild_ready_timeout_s: float = 2.0,
-        backoff: Backoff | None = None,
+        timings: Timings | None = None,
     ) -> None:
         self._host = host
         self._config = config
-        self._typing_interval_s = typing_interval_s
-        self._pacer = EditPacer(edit_interval_s)
-        self._guild_ready_timeout_s = guild_ready_timeout_s
-        self._backoff = backoff or Backoff(first=2.0, cap=60.0)
+        self.timings = timings or Timings()
+        self._pacer = EditPacer(1.0)
         self._client: _Client | None = None
         self._task: asyncio.Task[None] | None = None
         self._identity = BotIdentity("")
@@ -112,7 +107,7 @@ class DiscordService:
         )
 
     def _new_client(self) -> _Client:
-        client = _Client(self, guild_ready_timeout=self._guild_ready_timeout_s)
+        client = _Client(self, guild_ready_timeout=self.timings.guild_ready_timeout_s)
         route_client(client, self._config.api_base_url, self._config.gateway_url)
         return client
 
@@ -136,6 +131,7 @@ class DiscordService:
         self._identity = BotIdentity(user.name, tags=(f"<@{user.id}>", f"<@!{user.id}>"))
 
     async def start(self) -> None:
+        self._pacer.interval_s = self.timings.edit_interval_s or 1.0
         client = self._new_client()
         await self._login(client)
         self._client = client
@@ -157,7 +153,7 @@ class DiscordService:
         self._client = self._task = None
 
     async def _run(self) -> None:
-        await supervise("discord gateway", self._connect, self._backoff, fatal=_FATAL)
+        await supervise("discord gateway", self._connect, self.timings.backoff(), fatal=_FATAL)
 
     async def _connect(self) -> None:
         client = self._client
@@ -234,7 +230,7 @@ class DiscordService:
                     message.channel.id,
                     stream=self._config.stream_mode == "partial",
                     pacer=self._pacer,
-                    typing_interval_s=self._typing_interval_s,
+                    typing_interval_s=self.timings.typing_interval_s or TYPING_INTERVAL_S,
                 )
                 await self._host.runtime.handle(inbound, responder)
             except Exception:  # one bad message must not stop the others

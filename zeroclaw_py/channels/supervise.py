@@ -58,3 +58,20 @@ async def supervise(
         delay = backoff.next()
         log.warning("%s %s; restarting in %.1f s", name, outcome, delay)
         await anyio.sleep(delay)
+
+
+@dataclass(frozen=True)
+class Timings:
+    """The clocks of a channel service. Production uses the defaults; tests shrink them by
+    assigning `service.timings` before `start()` (the service factories take no extra args)."""
+
+    poll_timeout_s: float = 30.0  # Telegram getUpdates long poll
+    watchdog_grace_s: float = 15.0  # a poll silent this long past its timeout has stalled
+    typing_interval_s: float | None = None  # None = the platform's default
+    edit_interval_s: float | None = None  # None = the config's (Telegram) or 1 s (Discord)
+    restart_first_s: float = 2.0
+    restart_cap_s: float = 60.0
+    guild_ready_timeout_s: float = 2.0  # discord.py waits this long for GUILD_CREATEs
+
+    def backoff(self, cap: float | None = None) -> Backoff:
+        return Backoff(first=self.restart_first_s, cap=min(self.restart_cap_s, cap or 1e9))

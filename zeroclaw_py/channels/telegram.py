@@ -28,7 +28,7 @@ from telegram.request import HTTPXRequest
 
 from zeroclaw_py.channels.drafts import EditPacer
 from zeroclaw_py.channels.mentions import BotIdentity
-from zeroclaw_py.channels.supervise import Backoff, supervise
+from zeroclaw_py.channels.supervise import Timings, supervise
 from zeroclaw_py.channels.telegram_inbound import build_inbound
 from zeroclaw_py.channels.telegram_reply import TYPING_INTERVAL_S, TelegramResponder
 from zeroclaw_py.errors import ChannelStartError
@@ -39,8 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-POLL_TIMEOUT_S = 30.0  # long-poll length asked of Telegram
-WATCHDOG_GRACE_S = 15.0  # a poll silent this long past its timeout is considered stalled
 ALLOWED_UPDATES = ("message",)
 
 
@@ -72,18 +70,12 @@ class TelegramService:
         host: ServiceHost,
         config: TelegramConfig,
         *,
-        poll_timeout_s: float = POLL_TIMEOUT_S,
-        watchdog_grace_s: float = WATCHDOG_GRACE_S,
-        typing_interval_s: float = TYPING_INTERVAL_S,
-        backoff: Backoff | None = None,
+        timings: Timings | None = None,
     ) -> None:
         self._host = host
         self._config = config
-        self._poll_timeout_s = poll_timeout_s
-        self._watchdog_s = poll_timeout_s + watchdog_grace_s
-        self._typing_interval_s = typing_interval_s
-        self._backoff = backoff or Backoff(first=2.0, cap=60.0)
-        self._pacer = EditPacer(config.draft_update_interval_ms / 1000)
+        self.timings = timings or Timings()
+        self._pacer = EditPacer(config.draft_update_interval_ms / 1000)  # per chat, shared
         self._bot: Bot | None = None
         self._identity = BotIdentity("")
         self._offset: int | None = None
@@ -140,27 +132,28 @@ class TelegramService:
             await supervise(
                 "telegram polling",
                 lambda: self._poll_forever(tg),
-                self._backoff,
+                self.timings.backoff(),
                 fatal=(InvalidToken,),
             )
 
     async def _poll_forever(self, tg: anyio.abc.TaskGroup) -> None:
         assert self._bot is not None
         bot, conflict_reported = self._bot, False
-        backoff = Backoff(first=self._backoff.first, cap=min(self._backoff.cap, 30.0))
+        backoff = self.timings.backoff(cap=30.0)
+        watchdog_s = self.timings.poll_timeout_s + self.timings.watchdog_grace_s
         while True:
             try:
-                with anyio.fail_after(self._watchdog_s):
+                with anyio.fail_after(watchdog_s):
                     updates = await bot.get_updates(
                         offset=self._offset,
-                        timeout=timedelta(seconds=self._poll_timeout_s),
+                        timeout=timedelta(seconds=self.timings.poll_timeout_s),
                         allowed_updates=ALLOWED_UPDATES,
                     )
             except TimeoutError:
                 self.stalls += 1
                 log.warning(
                     "telegram: getUpdates gave no answer for %.0f s; restarting the poll",
-                    self._watchdog_s,
+                    watchdog_s,
                 )
                 continue
             except Conflict:
@@ -217,7 +210,7 @@ class TelegramService:
                     message.message_thread_id if message.is_topic_message else None,
                     stream=self._config.stream_mode == "partial",
                     pacer=self._pacer,
-                    typing_interval_s=self._typing_interval_s,
+                    typing_interval_s=self.timings.typing_interval_s or TYPING_INTERVAL_S,
                 )
                 await self._host.runtime.handle(inbound, responder)
             except Exception:  # one bad message must not stop the others
