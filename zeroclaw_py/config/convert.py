@@ -9,6 +9,7 @@ semantic checks live in `validate.py`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 import types
@@ -36,6 +37,14 @@ def join(path: str, key: str) -> str:
     """`a.b` + `c` -> `a.b.c`; non-bare keys are quoted (`agent.models."x/y"`)."""
     part = key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
     return f"{path}.{part}" if path else part
+
+
+@functools.cache
+def _schema_of(cls: type) -> tuple[dict[str, Any], dict[str, dataclasses.Field[Any]]]:
+    """Resolved type hints and readable fields of a schema class (resolving hints is slow)."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in INTERNAL_FIELDS}
+    return hints, fields
 
 
 def _required(fld: dataclasses.Field[Any]) -> bool:
@@ -110,8 +119,7 @@ class Converter:
     def _dataclass(self, cls: type, value: Any, path: str) -> Any:
         if not isinstance(value, Mapping):
             return self._fail(path, "expected a table")
-        hints = typing.get_type_hints(cls)
-        fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in INTERNAL_FIELDS}
+        hints, fields = _schema_of(cls)
         kwargs: dict[str, Any] = {}
         failed = False
         for key, item in value.items():  # document order, so findings read top to bottom
