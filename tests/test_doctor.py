@@ -15,6 +15,7 @@ import pytest
 from zeroclaw_py import cli
 from zeroclaw_py.config.load import load_config
 from zeroclaw_py.config.migrate import auto_migrate, migrate_file
+from zeroclaw_py.errors import ConfigError
 
 ZEROCLAW_LEGACY = """\
 # ZeroClaw config written by `zeroclaw onboard`
@@ -384,3 +385,28 @@ def test_inline_tables_are_migrated_inline(config_file: Path) -> None:
     }
     assert doc["reliability"] == {"provider_retries": 1}
     assert doc["agent"]["models"] == {"openai/m": {"fallbacks": ["openai/n"]}}
+
+
+def test_fallbacks_are_appended_keeping_the_array_layout(config_file: Path) -> None:
+    config_file.write_text(
+        'default_provider = "openrouter"\ndefault_model = "m"\n'
+        '[agent.model]\nfallbacks = [\n  "openai/gpt-4o",  # cheap\n]\n'
+        '[reliability]\nfallback_providers = ["anthropic", "openai"]\n',
+        encoding="utf-8",
+    )
+    migrate_file(config_file)
+    text = config_file.read_text(encoding="utf-8")
+    assert "# cheap" in text
+    assert tomllib.loads(text)["agent"]["model"] == {
+        "fallbacks": ["openai/gpt-4o", "anthropic/m", "openai/m"],
+        "primary": "openrouter/m",
+    }
+
+
+def test_a_non_list_target_is_reported_not_overwritten(config_file: Path) -> None:
+    text = '[agent.model]\nfallbacks = "openai/gpt-4o"\n[reliability]\nfallback_providers = ["x"]\n'
+    config_file.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        migrate_file(config_file)
+    assert str(info.value.issues[0]) == "agent.model.fallbacks: expected a list of strings"
+    assert config_file.read_text(encoding="utf-8") == text

@@ -55,12 +55,16 @@ class LegacyResult:
     secrets: list[LegacySecret] = field(default_factory=list)
 
 
-class _NotATable(Exception):
-    """A step needs a table where the document has another value; never overwrite it."""
+_NOT_A_TABLE = "expected a table (legacy keys cannot be migrated into it)"
 
-    def __init__(self, path: str) -> None:
+
+class _Conflict(Exception):
+    """A step needs a table or list where the document has another value; never overwrite it."""
+
+    def __init__(self, path: str, message: str) -> None:
         super().__init__(path)
         self.path = path
+        self.message = message
 
 
 class _Ctx:
@@ -77,7 +81,7 @@ class _Ctx:
         for depth, key in enumerate(keys, start=1):
             child = node.get(key)
             if child is not None and not isinstance(child, MutableMapping):
-                raise _NotATable(".".join(keys[:depth]))
+                raise _Conflict(".".join(keys[:depth]), _NOT_A_TABLE)
             if child is None:
                 child = self.new_table(node, depth < len(keys))
                 node[key] = child
@@ -128,11 +132,16 @@ def _string_list(ctx: _Ctx, path: str, value: Any) -> list[str] | None:
 
 
 def _append_unique(ctx: _Ctx, keys: tuple[str, ...], leaf: str, items: list[str]) -> list[str]:
+    """Append the new `items` to the list at `keys.leaf` (in place, so its layout is kept)."""
     table = ctx.table(*keys)
-    current = plain(table.get(leaf))
-    existing = [str(x) for x in current] if isinstance(current, list) else []
-    added = [item for item in items if item not in existing]
-    table[leaf] = existing + added
+    if leaf not in table:
+        table[leaf] = []
+    current = table[leaf]
+    if not isinstance(current, list):
+        raise _Conflict(".".join((*keys, leaf)), "expected a list of strings")
+    added = [item for item in items if item not in [str(x) for x in current]]
+    for item in added:
+        current.append(item)
     return added
 
 
@@ -405,6 +414,6 @@ def map_legacy(doc: Table, *, new_table: TableFactory = dict_table) -> LegacyRes
     for step in STEPS:
         try:
             step(ctx)
-        except _NotATable as exc:
-            ctx.error(exc.path, "expected a table (legacy keys cannot be migrated into it)")
+        except _Conflict as exc:
+            ctx.error(exc.path, exc.message)
     return ctx.result
