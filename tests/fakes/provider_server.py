@@ -321,9 +321,12 @@ class FakeProvider:
             }
         )
         await resp.prepare(request)
+        cut_after = step.cut_after
+        if cut_after is None and step.stream_error is not None:
+            cut_after = len(chunks)  # the error replaces the end of the stream
         for index, (name, data) in enumerate(_events(wire, model, chunks, usage)):
             content_index = index - _PREAMBLE[wire]
-            if step.cut_after is not None and content_index >= step.cut_after:
+            if cut_after is not None and content_index >= cut_after:
                 if step.stream_error is not None:
                     error_frame = _frame(wire, "error", _stream_error(wire, step, model))
                     await _write(resp, error_frame, step.split_frames)
@@ -335,7 +338,7 @@ class FakeProvider:
             await _write(resp, _frame(wire, name, data), step.split_frames)
             if step.chunk_delay:
                 await asyncio.sleep(step.chunk_delay)
-        if step.stream_error is not None and step.cut_after is None:
+        if step.stream_error is not None:  # Gemini has no terminator event to replace
             error_frame = _frame(wire, "error", _stream_error(wire, step, model))
             await _write(resp, error_frame, step.split_frames)
         await resp.write_eof()

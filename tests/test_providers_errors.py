@@ -1,0 +1,262 @@
+"""The error boundary: realistic error bodies of each wire -> the typed error tree, scrubbed."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.fakes.provider_server import FakeError, FakeProvider, fake_provider
+from zeroclaw_py.config.schema import Config, ProviderSettings, ReliabilityConfig
+from zeroclaw_py.errors import (
+    AuthError,
+    BadRequestError,
+    BillingError,
+    ContextOverflowError,
+    ModelNotFoundError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderTimeout,
+    RateLimitError,
+    StreamDroppedError,
+    TransientError,
+)
+from zeroclaw_py.providers import classify, registry
+from zeroclaw_py.providers.base import ChatRequest, Message, Provider, TextDelta
+from zeroclaw_py.providers.factory import create_provider
+from zeroclaw_py.providers.http import make_http_client
+from zeroclaw_py.providers.scrub import register_secret
+
+pytestmark = pytest.mark.anyio
+__all__ = ["fake_provider"]
+
+WIRES = ["openai", "anthropic", "gemini", "ollama"]
+REQUEST = ChatRequest(model="m-1", messages=(Message("user", "hi"),))
+KINDS: list[tuple[str, type[ProviderError]]] = [
+    ("auth", AuthError),
+    ("forbidden", AuthError),
+    ("billing", BillingError),
+    ("quota", BillingError),
+    ("not_found", ModelNotFoundError),
+    ("rate_limit", RateLimitError),
+    ("context", ContextOverflowError),
+    ("bad_request", BadRequestError),
+    ("server", TransientError),
+    ("unavailable", TransientError),
+    ("overloaded", TransientError),
+]
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with make_http_client(30.0) as client:
+        yield client
+
+
+def make(
+    fake: FakeProvider, wire: str, http: httpx.AsyncClient, *, timeout: float = 30.0
+) -> Provider:
+    spec = registry.resolve(wire)
+    assert spec is not None
+    config = Config(
+        providers={wire: ProviderSettings(api_key="k-test-123", api_url=fake.base_url(wire))},
+        reliability=ReliabilityConfig(request_timeout_s=timeout),
+    )
+    return create_provider(spec, config, http)
+
+
+async def drain(provider: Provider, request: ChatRequest = REQUEST) -> str:
+    return "".join([e.text async for e in provider.stream(request) if isinstance(e, TextDelta)])
+
+
+@pytest.mark.parametrize("wire", WIRES)
+@pytest.mark.parametrize(("kind", "expected"), KINDS)
+async def test_http_errors_classified_per_wire(
+    fake_provider: FakeProvider,
+    http: httpx.AsyncClient,
+    wire: str,
+    kind: str,
+    expected: type[ProviderError],
+) -> None:
+    fake_provider.script("m-1", error=kind)
+    provider = make(fake_provider, wire, http)
+    with pytest.raises(ProviderError) as plain:
+        await provider.chat(REQUEST)
+    assert type(plain.value) is expected
+    assert plain.value.provider == wire
+    assert str(plain.value).startswith(f"{wire} API error ({plain.value.status} ")
+    with pytest.raises(ProviderError) as streamed:
+        await drain(provider)
+    assert type(streamed.value) is expected
+
+
+async def test_gemini_bad_key_is_a_400_yet_auth(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    fake_provider.script("m-1", error=FakeError("auth", status=400))
+    with pytest.raises(AuthError, match=r"\(400 Bad Request\): API key not valid"):
+        await make(fake_provider, "gemini", http).chat(REQUEST)
+
+
+async def test_retry_after_seconds_header(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    fake_provider.script("m-1", error="rate_limit", retry_after="17")
+    with pytest.raises(RateLimitError) as err:
+        await make(fake_provider, "anthropic", http).chat(REQUEST)
+    assert err.value.retry_after == 17.0
+
+
+async def test_retry_after_http_date_header(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    fake_provider.script("m-1", error="rate_limit", retry_after=when)
+    with pytest.raises(RateLimitError) as err:
+        await make(fake_provider, "openai", http).chat(REQUEST)
+    assert err.value.retry_after is not None
+    assert 27 <= err.value.retry_after <= 31
+
+
+async def test_retry_after_ms_header_wins(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    fake_provider.script(
+        "m-1", error="rate_limit", retry_after="9", headers={"retry-after-ms": "1500"}
+    )
+    with pytest.raises(RateLimitError) as err:
+        await make(fake_provider, "openai", http).chat(REQUEST)
+    assert err.value.retry_after == 1.5
+
+
+@pytest.mark.parametrize(("wire", "seconds"), [("gemini", 7.0), ("openai", 2.0)])
+async def test_retry_after_from_body(
+    fake_provider: FakeProvider, http: httpx.AsyncClient, wire: str, seconds: float
+) -> None:
+    fake_provider.script("m-1", error="rate_limit")  # no header: RetryInfo / "try again in 2s"
+    with pytest.raises(RateLimitError) as err:
+        await make(fake_provider, wire, http).chat(REQUEST)
+    assert err.value.retry_after == seconds
+
+
+def test_retry_after_absent_and_garbage() -> None:
+    assert classify.retry_after_seconds({"retry-after": "soon"}, None, "") is None
+    assert classify.retry_after_seconds(None, {"error": {"retry_after": 4}}, "") == 4.0
+
+
+@pytest.mark.parametrize("wire", WIRES)
+async def test_stream_cut_midway_is_stream_dropped(
+    fake_provider: FakeProvider, http: httpx.AsyncClient, wire: str
+) -> None:
+    fake_provider.script("m-1", reply="one two three four", cut_after=2)
+    received: list[str] = []
+
+    async def consume() -> None:
+        async for event in make(fake_provider, wire, http).stream(REQUEST):
+            if isinstance(event, TextDelta):
+                received.append(event.text)
+
+    with pytest.raises(StreamDroppedError):
+        await consume()
+    assert received == ["one ", "two "]
+
+
+@pytest.mark.parametrize("wire", WIRES)
+async def test_in_stream_error_event(
+    fake_provider: FakeProvider, http: httpx.AsyncClient, wire: str
+) -> None:
+    fake_provider.script("m-1", reply="a b c", cut_after=1, stream_error="overloaded")
+    with pytest.raises(TransientError, match="stream error"):
+        await drain(make(fake_provider, wire, http))
+
+
+async def test_read_timeout_between_chunks(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    fake_provider.script("m-1", reply="a b", chunk_delay=0.6)
+    with pytest.raises(ProviderTimeout):
+        await drain(make(fake_provider, "openai", http, timeout=0.2))
+
+
+async def test_slow_first_byte_times_out(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    fake_provider.script("m-1", reply="late", delay=0.6)
+    with pytest.raises(ProviderTimeout, match="openai request timed out"):
+        await make(fake_provider, "openai", http, timeout=0.2).chat(REQUEST)
+
+
+async def test_connection_refused(http: httpx.AsyncClient) -> None:
+    spec = registry.resolve("custom:http://127.0.0.1:9/v1")
+    assert spec is not None
+    provider = create_provider(spec, Config(), http)
+    with pytest.raises(ProviderConnectionError, match="connection failed"):
+        await provider.chat(REQUEST)
+    with pytest.raises(ProviderConnectionError):
+        await drain(provider)
+
+
+async def test_missing_key_fails_before_any_request(
+    fake_provider: FakeProvider, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("OPENAI_API_KEY", "ZEROCLAW_API_KEY", "API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    spec = registry.resolve("openai")
+    assert spec is not None
+    config = Config(
+        providers={"openai": ProviderSettings(api_url=fake_provider.base_url("openai"))}
+    )
+    with pytest.raises(AuthError, match="OPENAI_API_KEY"):
+        await create_provider(spec, config, http).chat(REQUEST)
+    assert fake_provider.requests == []
+
+
+# --- scrubbing at the boundary ---------------------------------------------------------------
+
+
+async def test_key_echoed_in_json_error_body_is_scrubbed(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    register_secret("k-test-123")  # what the factory does for configured keys
+    fake_provider.script("m-1", error="auth")  # OpenAI's body quotes the key it got
+    with pytest.raises(AuthError) as err:
+        await make(fake_provider, "openai", http).chat(REQUEST)
+    assert "k-test-123" not in str(err.value)
+    assert "Incorrect API key provided: [REDACTED]" in str(err.value)
+
+
+async def test_prefixed_token_in_body_scrubbed_and_cut(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    message = "bad token sk-proj-AbC123xyz_987 " + "x" * 400
+    fake_provider.script("m-1", error=FakeError("bad_request", message=message))
+    with pytest.raises(BadRequestError) as err:
+        await make(fake_provider, "anthropic", http).chat(REQUEST)
+    text = str(err.value)
+    assert "AbC123xyz" not in text
+    assert "[REDACTED]" in text
+    assert text.endswith("...")
+    detail = text.split("): ", 1)[1]
+    assert len(detail) == 203
+
+
+@pytest.mark.parametrize("wire", WIRES)
+async def test_token_split_across_stream_chunks_never_leaks(
+    fake_provider: FakeProvider, http: httpx.AsyncClient, wire: str
+) -> None:
+    secret = "sk-live-SPLITsecretVALUE42"
+    register_secret("hunter2-plain-configured-key")
+    stream_error = FakeError(
+        "server", message=f"upstream rejected {secret} and hunter2-plain-configured-key"
+    )
+    fake_provider.script("m-1", reply="a b", stream_error=stream_error, split_frames=4)
+    with pytest.raises(TransientError) as err:
+        await drain(make(fake_provider, wire, http))
+    text = str(err.value)
+    assert "SPLIT" not in text
+    assert "sk-live" not in text
+    assert "hunter2" not in text
+    assert text.count("[REDACTED]") == 2
