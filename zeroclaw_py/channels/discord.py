@@ -114,18 +114,17 @@ class DiscordService:
     async def _login(self, client: _Client) -> None:
         try:
             await client.login(self._config.bot_token)
-        except discord.LoginFailure as exc:
-            log.error(
-                "discord: the bot token was rejected by %s; fix channels_config.discord.bot_token "
-                "— the other channels keep running",
-                self._config.api_base_url,
-            )
+        except discord.LoginFailure as exc:  # the daemon logs this one clear line and runs on
             await client.close()
-            raise ChannelStartError("discord: the bot token was rejected (login)") from exc
+            raise ChannelStartError(
+                f"discord: the bot token was rejected by {self._config.api_base_url}; "
+                "fix channels_config.discord.bot_token"
+            ) from exc
         except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-            log.error("discord: cannot reach %s: %s", self._config.api_base_url, exc)
             await client.close()
-            raise ChannelStartError(f"discord: cannot reach the API: {exc}") from exc
+            raise ChannelStartError(
+                f"discord: cannot reach {self._config.api_base_url}: {exc}"
+            ) from exc
         user = client.user
         assert user is not None
         self._identity = BotIdentity(user.name, tags=(f"<@{user.id}>", f"<@!{user.id}>"))

@@ -95,21 +95,17 @@ class TelegramService:
         bot = build_bot(self._config)
         try:
             await bot.initialize()  # getMe: proves the token and gives the username
-        except InvalidToken as exc:
-            log.error(
-                "telegram: the bot token was rejected by %s (%s); fix "
-                "channels_config.telegram.bot_token — the other channels keep running",
-                self._config.api_base_url,
-                exc,
-            )
+        except InvalidToken as exc:  # the daemon logs this one clear line and runs on
             await bot.shutdown()
-            raise ChannelStartError("telegram: the bot token was rejected (getMe)") from exc
+            raise ChannelStartError(
+                f"telegram: the bot token was rejected by {self._config.api_base_url} (getMe: "
+                f"{exc.message}); fix channels_config.telegram.bot_token"
+            ) from exc
         except TelegramError as exc:
-            log.error(
-                "telegram: cannot reach the Bot API at %s: %s", self._config.api_base_url, exc
-            )
             await bot.shutdown()
-            raise ChannelStartError(f"telegram: cannot reach the Bot API: {exc}") from exc
+            raise ChannelStartError(
+                f"telegram: cannot reach the Bot API at {self._config.api_base_url}: {exc}"
+            ) from exc
         self._bot = bot
         self._identity = BotIdentity(bot.username)
         stored = await self._host.runtime.store.kv_get(self._offset_key)
