@@ -339,3 +339,12 @@ def test_legacy_custom_url_providers_become_named_providers() -> None:
     assert config.providers["custom"].kind == "openai"
     assert config.providers["custom"].api_url == "https://llm.example/v1"
     assert config.providers["anthropic-custom"].kind == "anthropic"
+
+
+def test_legacy_top_level_api_url_goes_to_the_default_provider() -> None:
+    config = parse_config(
+        'default_provider = "ollama"\ndefault_model = "llama3"\napi_url = "http://gpu:11434"\n',
+        env=NO_ENV,
+    )
+    assert config.agent.model.primary == "ollama/llama3"
+    assert config.providers["ollama"].api_url == "http://gpu:11434"
