@@ -410,3 +410,19 @@ def test_a_non_list_target_is_reported_not_overwritten(config_file: Path) -> Non
         migrate_file(config_file)
     assert str(info.value.issues[0]) == "agent.model.fallbacks: expected a list of strings"
     assert config_file.read_text(encoding="utf-8") == text
+
+
+def test_corrupt_auth_store_stops_the_migration_before_any_write(
+    config_file: Path, zeroclaw_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store_path = zeroclaw_home / "state" / "auth-profiles.json"
+    store_path.parent.mkdir()
+    store_path.write_text("{not json", encoding="utf-8")
+    config_file.write_text(ZEROCLAW_LEGACY, encoding="utf-8")
+    code, lines = run_doctor(capsys, "--fix")
+    assert code == 1
+    assert lines[-1] == "nothing migrated"
+    assert config_file.read_text(encoding="utf-8") == ZEROCLAW_LEGACY
+    assert backups(config_file) == []
+    assert store_path.read_text(encoding="utf-8") == "{not json"
+    assert auto_migrate(config_file) == []
