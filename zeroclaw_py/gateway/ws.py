@@ -138,7 +138,8 @@ class WebSocketSession:
 async def serve(
     request: web.Request, runtime: Runtime, session: WebSession, sockets: set[web.WebSocketResponse]
 ) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30.0)
+    # No permessage-deflate: frames are a few words each, deflating them costs more CPU than bytes.
+    ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30.0, compress=False)
     await ws.prepare(request)
     sockets.add(ws)
     session.sockets += 1
