@@ -25,7 +25,12 @@ COMMANDS: dict[tuple[str, ...], str] = {
     ("models", "refresh"): "zeroclaw_py.models.cli:refresh",
     ("models", "list"): "zeroclaw_py.models.cli:list_models",
     ("models", "status"): "zeroclaw_py.models.status:main",
+    ("router", "train"): "zeroclaw_py.router.cli:train",
+    ("router", "eval"): "zeroclaw_py.router.cli:evaluate",
 }
+
+# Commands that only group subcommands (`zeroclaw models` alone prints its help).
+GROUPS = {path[0] for path in COMMANDS if len(path) > 1}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,15 +66,29 @@ def build_parser() -> argparse.ArgumentParser:
     listing = models_sub.add_parser("list", parents=[common], help="print the model catalog")
     listing.add_argument("--provider", metavar="NAME", default=None)
     models_sub.add_parser("status", parents=[common], help="default route, fallbacks, aliases")
+
+    router = sub.add_parser("router", parents=[common], help="train and evaluate a routing model")
+    router_sub = router.add_subparsers(dest="router_command", metavar="SUBCOMMAND")
+    train = router_sub.add_parser("train", parents=[common], help="train a kNN router from JSONL")
+    train.add_argument("data", metavar="DATA.jsonl", help='rows {"query", "model", "score"}')
+    train.add_argument("-o", "--output", metavar="PATH", default="router.json")
+    train.add_argument("--k", type=int, default=5, help="neighbours consulted per query")
+    train.add_argument(
+        "--holdout", type=float, default=0.2, help="share of queries held out for evaluation"
+    )
+    evaluate = router_sub.add_parser("eval", parents=[common], help="accuracy on held-out rows")
+    evaluate.add_argument("data", metavar="DATA.jsonl")
+    evaluate.add_argument("-m", "--model", metavar="PATH", default="router.json")
     return parser
 
 
 def _resolve(args: argparse.Namespace) -> Callable[[argparse.Namespace], int] | None:
     path: tuple[str, ...] = (args.command,)
-    if args.command == "models":
-        if not getattr(args, "models_command", None):
+    if args.command in GROUPS:
+        sub = getattr(args, f"{args.command}_command", None)
+        if not sub:
             return None
-        path = ("models", args.models_command)
+        path = (args.command, sub)
     module_name, _, attr = COMMANDS[path].partition(":")
     handler: Callable[[argparse.Namespace], int] = getattr(
         importlib.import_module(module_name), attr

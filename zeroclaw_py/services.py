@@ -52,6 +52,7 @@ ServiceFactory = Callable[["ServiceHost", "Config"], "Service | None"]
 # name -> "module:function". Order is start order; stop runs in reverse.
 SERVICE_FACTORIES: dict[str, str] = {
     "reload": "zeroclaw_py.reload.service:create",
+    "router": "zeroclaw_py.router.service:create",
     "gateway": "zeroclaw_py.gateway.server:create",
     "telegram": "zeroclaw_py.channels.telegram:create",
     "discord": "zeroclaw_py.channels.discord:create",
