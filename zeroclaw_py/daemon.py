@@ -170,6 +170,12 @@ class Daemon:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.request_stop)
 
+    @staticmethod
+    def _remove_signals() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
     async def run(self) -> str | None:
         """Serve until stopped; returns the restart reason when a restart was requested."""
         await self._runtime.start()
@@ -182,6 +188,7 @@ class Daemon:
             log.info("daemon running (services: %s)", ", ".join(self.services) or "none")
             await self._stop.wait()
         finally:
+            self._remove_signals()
             await self._shutdown()
         return self._restart_reason
 

@@ -1,0 +1,172 @@
+"""The daemon: services from the table, the ServiceHost surface, signals, pid file (SPEC §11)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from zeroclaw_py import services
+from zeroclaw_py.config.load import parse_config
+from zeroclaw_py.config.schema import Config
+from zeroclaw_py.daemon import Daemon
+
+pytestmark = pytest.mark.anyio
+
+
+class ProbeService:
+    """A test service recording its lifecycle."""
+
+    name = "probe"
+    instances: list[ProbeService] = []  # noqa: RUF012 (test bookkeeping)
+    any_started = asyncio.Event()
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.stopped = asyncio.Event()
+        ProbeService.instances.append(self)
+
+    async def start(self) -> None:
+        self.started.set()
+        ProbeService.any_started.set()
+
+    async def stop(self) -> None:
+        self.stopped.set()
+
+
+class FailingService:
+    name = "failing"
+
+    async def start(self) -> None:
+        raise OSError("port 1 is not ours")
+
+    async def stop(self) -> None:
+        raise AssertionError("a service that never started is never stopped")
+
+
+def probe_factory(host: services.ServiceHost, config: Config) -> ProbeService:
+    return ProbeService()
+
+
+def failing_factory(host: services.ServiceHost, config: Config) -> FailingService:
+    return FailingService()
+
+
+def none_factory(host: services.ServiceHost, config: Config) -> None:
+    return None
+
+
+CONFIG = "[gateway]\nenabled = false\n"
+
+
+@pytest.fixture
+def daemon(zeroclaw_home: Path, monkeypatch: pytest.MonkeyPatch) -> Daemon:
+    table = {
+        "reload": services.SERVICE_FACTORIES["reload"],
+        "gateway": services.SERVICE_FACTORIES["gateway"],
+        "missing": "tests.no_such_module:create",
+        "unconfigured": "tests.test_daemon:none_factory",
+        "failing": "tests.test_daemon:failing_factory",
+        "probe": "tests.test_daemon:probe_factory",
+    }
+    monkeypatch.setattr(services, "SERVICE_FACTORIES", table)
+    monkeypatch.setattr("zeroclaw_py.daemon.SERVICE_FACTORIES", table)
+    ProbeService.instances.clear()
+    ProbeService.any_started = asyncio.Event()
+    path = zeroclaw_home / "config.toml"
+    path.write_text(CONFIG)
+    return Daemon(parse_config(CONFIG, source=path, env={}), path)
+
+
+async def _running(daemon: Daemon) -> asyncio.Task[str | None]:
+    task = asyncio.create_task(daemon.run())
+    async with asyncio.timeout(10):
+        await ProbeService.any_started.wait()
+    return task
+
+
+async def test_services_start_skip_and_fail_independently(
+    daemon: Daemon, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    task = await _running(daemon)
+    assert list(daemon.services) == ["reload", "probe"]
+    assert daemon.pid_path.read_text() == f"{os.getpid()}\n"
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == ["service failing failed to start: port 1 is not ours"]
+    infos = " ".join(r.getMessage() for r in caplog.records)
+    assert "service missing not available" in infos
+    assert "service unconfigured not configured; skipped" in infos
+    assert "service gateway not configured; skipped" in infos
+    daemon.request_stop()
+    assert await task is None
+    assert ProbeService.instances[0].stopped.is_set()
+    assert not daemon.pid_path.exists()
+
+
+async def test_host_surface(daemon: Daemon) -> None:
+    task = await _running(daemon)
+    first = ProbeService.instances[0]
+    await daemon.restart_service("probe")
+    assert first.stopped.is_set()
+    assert daemon.services["probe"] is ProbeService.instances[1]
+    plan = await daemon.reload_config(source="test")
+    assert isinstance(plan, dict)
+    assert await daemon.reload_router() == {"strategy": None, "reloaded": False}
+    assert daemon.runtime.config.gateway.enabled is False
+    daemon.request_restart("gateway.port changed")
+    assert await task == "gateway.port changed"
+
+
+async def _line_with(stream: asyncio.StreamReader, needle: str, seen: list[str]) -> None:
+    while True:
+        raw = await stream.readline()
+        if not raw:
+            raise AssertionError(f"stream ended before {needle!r}; saw {seen}")
+        line = raw.decode(errors="replace")
+        seen.append(line)
+        if needle in line:
+            return
+
+
+async def test_daemon_process_without_config_starts_reloads_and_stops(
+    zeroclaw_home: Path,
+) -> None:
+    env = {**os.environ, "ZEROCLAW_HOME": str(zeroclaw_home), "PYTHONUNBUFFERED": "1"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "zeroclaw_py",
+        "daemon",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    out: list[str] = []
+    err: list[str] = []
+    try:
+        async with asyncio.timeout(30):
+            await _line_with(proc.stdout, "or set ZEROCLAW_API_KEY", out)
+            await _line_with(proc.stderr, "daemon running", err)
+            pid_file = zeroclaw_home / "state" / "daemon.pid"
+            assert pid_file.read_text().strip() == str(proc.pid)
+            proc.send_signal(signal.SIGHUP)
+            await _line_with(proc.stderr, "SIGHUP received", err)
+            proc.send_signal(signal.SIGTERM)
+            await _line_with(proc.stderr, "daemon stopped", err)
+            assert await proc.wait() == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    notice = "".join(out)
+    assert f"No config file at {zeroclaw_home / 'config.toml'}" in notice
+    assert "[agent.model]" in notice
+    assert not pid_file.exists()
+    assert not any("Traceback" in line for line in err)
