@@ -145,3 +145,12 @@ class ChannelError(ZeroclawError):
 
 class ChannelStartError(ChannelError):
     """A channel cannot start (e.g. its bot token was rejected); the rest of the daemon runs on."""
+
+
+# --- gateway ---------------------------------------------------------------------------------
+
+
+class GatewayStartError(ZeroclawError):
+    """The gateway cannot listen (port taken, bad address). Fatal: the daemon exits non-zero
+    with this one-line message, because a daemon without its web chat and admin API looks up but
+    is unreachable."""
