@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 
 from zeroclaw_py.config.schema import Config, GatewayConfig
-from zeroclaw_py.errors import ZeroclawError
+from zeroclaw_py.errors import GatewayStartError
 from zeroclaw_py.gateway.api import Api
 from zeroclaw_py.gateway.auth import GatewayAuth
 from zeroclaw_py.gateway.sessions import SessionStore
@@ -31,10 +31,6 @@ SECURITY_HEADERS = {
         "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
     ),
 }
-
-
-class GatewayStartError(ZeroclawError):
-    """The gateway cannot listen (port taken, bad address); the daemon exits with this message."""
 
 
 @web.middleware
