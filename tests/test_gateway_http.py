@@ -13,7 +13,8 @@ import pytest
 from tests.gateway_support import RecordingHost, bearer, running_gateway
 from tests.harness import running_runtime
 from zeroclaw_py import __version__
-from zeroclaw_py.gateway.server import GatewayService, GatewayStartError
+from zeroclaw_py.errors import GatewayStartError
+from zeroclaw_py.gateway.server import GatewayService
 
 pytestmark = pytest.mark.anyio
 
