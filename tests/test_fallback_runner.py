@@ -174,8 +174,8 @@ async def test_all_failed_is_one_message_listing_every_candidate() -> None:
     result = await run_turn(_request(), deps)
     assert not result.ok
     assert result.error == "all_failed"
-    assert result.text == (
-        "⚠️ All models failed (3):\n"
+    assert result.failure == (
+        "All models failed (3):\n"
         "- pa/m1: server after 2 tries (pa API error (503): down [REDACTED])\n"
         "- pb/m2: model_not_found (no such model m2)\n"
         "- nowhere/m3: unavailable (Unknown provider: nowhere)"
@@ -204,8 +204,11 @@ async def test_partial_stream_is_never_replaced_by_another_model() -> None:
     assert not result.ok
     assert result.partial
     assert (result.provider, result.model) == ("pa", "m1")
-    assert result.text.startswith("Hello wor\n\n⚠️ [The answer was cut off: `pa/m1` failed")
-    assert "(stream_dropped)" in result.text
+    assert result.text == "Hello wor"  # what the user already read
+    assert result.failure == (
+        "The answer was cut off: `pa/m1` failed mid-answer (stream_dropped). "
+        "The text above is incomplete; send your message again to retry."
+    )
     assert len(pa.calls) == 1  # not retried either: that would repeat text the user saw
 
 

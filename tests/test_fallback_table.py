@@ -111,11 +111,13 @@ async def test_auth_error_on_every_profile_falls_back_with_scrubbed_summary(
     assert not result.ok
     assert _keys(fake, "m1") == [KEY_ONE, KEY_TWO]
     assert len(_keys(fake, "m2")) == 1
-    assert result.text.startswith("⚠️ All models failed (2):\n- fa/m1: auth")
-    assert "\n- fb/m2: auth" in result.text
-    assert KEY_ONE not in result.text
-    assert KEY_TWO not in result.text
-    assert "[REDACTED]" in result.text
+    failure = result.failure or ""
+    assert failure.startswith("All models failed (2):\n- fa/m1: auth")
+    assert "\n- fb/m2: auth" in failure
+    assert KEY_ONE not in failure
+    assert KEY_TWO not in failure
+    assert "[REDACTED]" in failure
+    assert result.text == ""
 
 
 async def test_billing_error_disables_profile_for_five_hours_and_rotates(
@@ -236,7 +238,9 @@ async def test_context_overflow_twice_is_reported_without_fallback(fake: FakePro
     result, _, _ = await _turn(_config(fake))
     assert not result.ok
     assert result.error == "context_overflow"
-    assert result.text.startswith("⚠️ Context overflow: the conversation is too long for `fa/m1`.")
+    assert (result.failure or "").startswith(
+        "Context overflow: the conversation is too long for `fa/m1`."
+    )
     assert len(_keys(fake, "m1")) == 2
     assert _keys(fake, "m2") == []
 
@@ -246,7 +250,7 @@ async def test_bad_request_is_reported_without_fallback(fake: FakeProvider) -> N
     result, waits, _ = await _turn(_config(fake))
     assert not result.ok
     assert result.error == "bad_request"
-    assert result.text.startswith("⚠️ `fa/m1` rejected the request: ")
+    assert (result.failure or "").startswith("`fa/m1` rejected the request: ")
     assert len(_keys(fake, "m1")) == 1
     assert _keys(fake, "m2") == []
     assert waits == []

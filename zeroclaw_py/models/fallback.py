@@ -5,14 +5,15 @@
 `deps` (`FallbackDeps`) carries the runtime's `get_provider`, the config snapshot the turn started
 with, the shared `AuthProfiles` and `CandidateBreaker`, the catalog (image support), and the
 injectable `sleep`/`random` so tests never wait. `run_turn` never raises for provider failures:
-`TurnResult.ok` says whether `text` is an answer or the one user-facing failure message.
+`TurnResult.ok` says whether `text` is the answer; otherwise `failure` is the one user-facing
+message (all attempts listed, scrubbed) and `text` holds whatever was already streamed.
 
 What happens per error is `fallback_policy.ERROR_TABLE` (data, one row per error class). Rules
 that hold across rows:
 - A candidate whose breaker is open is skipped (one fast fallback during an outage); when every
   candidate is open, the first is probed once anyway so a lone model is not dead for the cooldown.
 - Streaming: once a TextDelta reached `on_token`, a failure ends the turn with the partial text and
-  `MESSAGES["partial"]`: another model's answer never silently replaces what the user read.
+  `MESSAGES["partial"]` as `failure`: another model's answer never replaces what the user read.
 - Every attempt is recorded (`TurnResult.attempts`, metric PROVIDER_REQUESTS); moving on counts in
   FALLBACKS; the model that answered is logged and returned.
 """
@@ -96,13 +97,14 @@ class Attempt:
 
 @dataclass(frozen=True)
 class TurnResult:
-    text: str  # the answer, the partial answer + note, or the failure message
+    text: str  # the answer; when not ok, what was already streamed (often "")
     ok: bool
     provider: str | None = None  # who produced `text` (None when no model answered)
     model: str | None = None
     attempts: tuple[Attempt, ...] = ()
     usage: Usage | None = None
-    partial: bool = False  # streamed output was cut: `text` = what was streamed + PARTIAL note
+    failure: str | None = None  # the user-facing message when not ok (scrubbed)
+    partial: bool = False  # streamed output was cut: `text` is what the user already saw
     error: str | None = None  # reason label when not ok
     history_trimmed: bool = False  # the oldest history was dropped after a context overflow
     fallback: bool = False  # answered by a candidate other than the routed one
@@ -366,9 +368,9 @@ class _Run:
 
     def _partial(self, cand: Candidate, reason: str) -> TurnResult:
         self.deps.breaker.release(cand.key)
-        text = "".join(self.parts) + MESSAGES["partial"].format(ref=cand.ref, reason=reason)
         return TurnResult(
-            text=text,
+            text="".join(self.parts),
+            failure=MESSAGES["partial"].format(ref=cand.ref, reason=reason),
             ok=False,
             provider=cand.provider,
             model=cand.model,
@@ -380,9 +382,10 @@ class _Run:
 
     def _report(self, cand: Candidate, kind: str, error: ProviderError) -> TurnResult:
         self.deps.breaker.release(cand.key)
-        text = MESSAGES[kind].format(ref=cand.ref, detail=sanitize_api_error(str(error)))
+        failure = MESSAGES[kind].format(ref=cand.ref, detail=sanitize_api_error(str(error)))
         return TurnResult(
-            text=text,
+            text="",
+            failure=failure,
             ok=False,
             attempts=tuple(self.attempts),
             error=kind,
@@ -392,7 +395,8 @@ class _Run:
     def _all_failed(self) -> TurnResult:
         text = MESSAGES["all_failed"].format(count=len(self.lines), lines="\n".join(self.lines))
         log.error("all candidates failed: %s", "; ".join(self.lines))
-        return TurnResult(text=text, ok=False, attempts=tuple(self.attempts), error="all_failed")
+        attempts = tuple(self.attempts)
+        return TurnResult("", ok=False, failure=text, attempts=attempts, error="all_failed")
 
 
 def _next_profile(queue: list[ProfileChoice], failed: set[str]) -> ProfileChoice | None:

@@ -68,18 +68,19 @@ ERROR_TABLE: Final[tuple[tuple[type[ProviderError], ErrorPolicy], ...]] = (
     (ProviderError, ErrorPolicy(Action.NEXT_CANDIDATE)),
 )
 
+# User-facing failure texts (`TurnResult.failure`). The runtime frames them as its error reply.
 MESSAGES: Final = {
-    "all_failed": "⚠️ All models failed ({count}):\n{lines}",
+    "all_failed": "All models failed ({count}):\n{lines}",
     "attempt_line": "- {ref}: {reason}{detail}",
     "skipped": "skipped, failing repeatedly (next try in {seconds} s)",
-    "bad_request": "⚠️ `{ref}` rejected the request: {detail}",
+    "bad_request": "`{ref}` rejected the request: {detail}",
     "context_overflow": (
-        "⚠️ Context overflow: the conversation is too long for `{ref}`. "
+        "Context overflow: the conversation is too long for `{ref}`. "
         "Send /new to start fresh, or switch to a model with a larger context."
     ),
     "partial": (
-        "\n\n⚠️ [The answer was cut off: `{ref}` failed mid-answer ({reason}). "
-        "The text above is incomplete; send your message again to retry.]"
+        "The answer was cut off: `{ref}` failed mid-answer ({reason}). "
+        "The text above is incomplete; send your message again to retry."
     ),
 }
 
