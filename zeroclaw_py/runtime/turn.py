@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 from zeroclaw_py.channels.base import Answer, InboundMessage, Responder
 from zeroclaw_py.errors import ProviderError
-from zeroclaw_py.metrics import PROVIDER_REQUESTS, TURN_SECONDS
+from zeroclaw_py.metrics import TURN_SECONDS
+from zeroclaw_py.models.fallback_runtime import TurnFailed, complete_turn
 from zeroclaw_py.models.refs import Route
-from zeroclaw_py.providers.base import ChatRequest, Message, Provider, TextDelta
+from zeroclaw_py.providers.base import ChatRequest, Message, Provider
 from zeroclaw_py.runtime.replies import render
 
 if TYPE_CHECKING:
@@ -56,23 +57,9 @@ def build_messages(
 
 
 async def _complete(turn: Turn, responder: Responder) -> Answer:
-    """Call the routed provider once: stream into the responder when it streams, else chat."""
-    provider, model = turn.route.provider, turn.route.model
-    try:
-        if responder.streams:
-            parts: list[str] = []
-            async for event in turn.provider.stream(turn.request):
-                if isinstance(event, TextDelta) and event.text:
-                    parts.append(event.text)
-                    await responder.token(event.text)
-            text = "".join(parts)
-        else:
-            text = (await turn.provider.chat(turn.request)).text
-    except ProviderError as exc:
-        PROVIDER_REQUESTS.labels(provider, model, exc.reason).inc()
-        raise
-    PROVIDER_REQUESTS.labels(provider, model, "ok").inc()
-    return Answer(text, provider, model)
+    """Run the turn through the fallback runner: candidates, auth profiles, image routing
+    (models/fallback_runtime.py). Raises TurnFailed with the one message to show."""
+    return await complete_turn(turn, responder)
 
 
 async def _resolve_route(runtime: Runtime, config: Config, key: str, responder: Responder) -> Route:
@@ -135,6 +122,9 @@ async def _answer(turn: Turn, user: Message, responder: Responder) -> str:
     except TimeoutError:
         log.warning("turn timed out on %s", turn.route.ref)
         await responder.send(render("turn_timeout"))
+        return "error"
+    except TurnFailed as exc:  # every candidate failed: one complete, already scrubbed message
+        await responder.send(render("turn_error", error=str(exc)))
         return "error"
     except ProviderError as exc:
         log.warning("turn failed on %s: %s", turn.route.ref, _scrubbed(exc))
