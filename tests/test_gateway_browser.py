@@ -53,6 +53,10 @@ async def test_chat_and_switch_model_with_the_pickers(chromium: Path, tmp_path: 
             page = await browser.new_page(viewport={"width": 1100, "height": 720})
             problems: list[str] = []
             page.on("pageerror", lambda exc: problems.append(str(exc)))
+            page.on(
+                "console",
+                lambda msg: problems.append(msg.text) if msg.type == "error" else None,
+            )
             await page.goto(gw.url)
             await page.wait_for_selector('#status[data-state="online"]', timeout=TIMEOUT_MS)
 

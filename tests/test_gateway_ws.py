@@ -235,3 +235,15 @@ async def test_browser_origin_must_be_the_gateways_own() -> None:
             answer = await say(ws, "same origin")
     assert refused.value.status == 403
     assert answer[-1]["payload"]["text"] == "[echo] same origin"
+
+
+async def test_stopping_the_gateway_closes_open_sockets_promptly() -> None:
+    async with running_gateway() as gw, aiohttp.ClientSession() as http:
+        session, token = await gw.session(http)
+        async with http.ws_connect(gw.ws_url(session, token)) as ws:
+            await say(ws, "before shutdown")
+            with anyio.fail_after(5):
+                await gw.service.stop()
+                closing = await ws.receive()
+    assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    assert closing.data == aiohttp.WSCloseCode.GOING_AWAY

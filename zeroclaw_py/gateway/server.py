@@ -7,6 +7,7 @@ runtime's current config.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 from pathlib import Path
@@ -95,8 +96,14 @@ class GatewayService:
             self._runner = None
 
     async def _close_sockets(self, app: web.Application) -> None:
-        for ws in list(self._sockets):
-            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"gateway shutting down")
+        # Concurrently: each close waits for the peer's close frame, and one stuck peer must not
+        # hold up every other page.
+        await asyncio.gather(
+            *(
+                ws.close(code=WSCloseCode.GOING_AWAY, message=b"gateway shutting down")
+                for ws in list(self._sockets)
+            )
+        )
 
 
 def _bound_port(runner: web.AppRunner, configured: int) -> int:
