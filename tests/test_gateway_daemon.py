@@ -99,7 +99,9 @@ async def test_config_reload_over_http_runs_the_daemons_reload_path(zeroclaw_hom
         aiohttp.ClientSession() as http,
     ):
         before = await ask(http, url, "hi")
-        (zeroclaw_home / "config.toml").write_text(config_text(model="second"), encoding="utf-8")
+        (zeroclaw_home / "config.toml").write_text(
+            config_text(port, model="second"), encoding="utf-8"
+        )
         async with http.post(f"{url}/config/reload", headers=bearer("sk-wrong")) as resp:
             assert resp.status == 401
         async with http.post(f"{url}/config/reload", headers=bearer(MASTER)) as resp:
