@@ -226,11 +226,12 @@ async def test_websocket_needs_the_sessions_own_token(query: str) -> None:
     assert refused.value.status == 401
 
 
-async def test_browser_origin_must_be_the_gateways_own() -> None:
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://127.0.0.1:1"])
+async def test_browser_origin_must_be_the_gateways_own(origin: str) -> None:
     async with running_gateway() as gw, aiohttp.ClientSession() as http:
         session, token = await gw.session(http)
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-            await http.ws_connect(gw.ws_url(session, token), origin="http://evil.example")
+            await http.ws_connect(gw.ws_url(session, token), origin=origin)
         async with http.ws_connect(gw.ws_url(session, token), origin=gw.url) as ws:
             answer = await say(ws, "same origin")
     assert refused.value.status == 403

@@ -94,7 +94,9 @@ class Api:
         session_id = body.get("session")
         if session_id is None and principal.session is not None:
             session_id = principal.session.id
-        if not isinstance(session_id, str) or not principal.may_use(session_id):
+        if not isinstance(session_id, str):
+            raise json_error(web.HTTPBadRequest, "'session' is required")
+        if not principal.may_use(session_id):
             raise json_error(web.HTTPForbidden, "this token does not grant that session")
         session = self._sessions.get(session_id)
         if session is None:

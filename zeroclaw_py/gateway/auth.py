@@ -137,10 +137,14 @@ class GatewayAuth:
         origin = request.headers.get("Origin")
         if origin is None:
             return
-        own = URL.build(scheme=request.scheme, authority=request.host)
-        try:
-            theirs = URL(origin)
-        except ValueError:
-            theirs = None
-        if theirs is None or theirs.origin() != own.origin():
-            raise json_error(web.HTTPForbidden, f"origin {origin!r} is not allowed")
+        if not _same_origin(origin, request):
+            raise json_error(web.HTTPForbidden, f"origin {origin[:100]!r} is not allowed")
+
+
+def _same_origin(origin: str, request: web.Request) -> bool:
+    """`Origin` equals scheme://host[:port] of this request; `null` and garbage never do."""
+    try:
+        own = URL.build(scheme=request.scheme, authority=request.host).origin()
+        return URL(origin).origin() == own
+    except ValueError:
+        return False
