@@ -1,17 +1,18 @@
 """The SQLite state store (`<state>/state.db`, WAL), the default backend.
 
-Design: one dedicated thread owns the connection and runs every statement in submission order, so
-the event loop never blocks on disk and a read that misses the cache sees every earlier write.
-Routes and small values are loaded into memory at open; histories are loaded on first use and kept
-in a bounded LRU. Writes update memory at once and are queued for the thread (write-through,
-committed in batches), so a message costs no disk wait. `close()` flushes the queue; a hard crash
-may lose the last few milliseconds of writes.
+One dedicated thread owns the connection and runs every statement in submission order, so the
+event loop never blocks on disk and a read that misses the cache sees every earlier write.
+Routes and small values are loaded into memory at open; histories are loaded on first use and
+kept in a bounded LRU. Writes update memory at once and are queued for the thread
+(write-through, committed in batches), so a message never waits for the disk. History messages
+are rows (a turn appends two and deletes the trimmed oldest), so a turn's write stays small
+however long the history is. `close()` flushes the queue; a hard crash may lose the last few
+milliseconds of writes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import queue
 import sqlite3
@@ -36,17 +37,11 @@ _BATCH = 256  # commit at least every this many writes while the queue stays bus
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS routes ("
     " key TEXT PRIMARY KEY, provider TEXT NOT NULL, model TEXT NOT NULL, profile TEXT)",
-    "CREATE TABLE IF NOT EXISTS histories (key TEXT PRIMARY KEY, data TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS messages ("
+    " id INTEGER PRIMARY KEY, key TEXT NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS messages_by_key ON messages (key, id)",
     "CREATE TABLE IF NOT EXISTS kv (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
-
-
-def _encode(history: Sequence[Message]) -> str:
-    return json.dumps([[m.role, m.content] for m in history], ensure_ascii=False)
-
-
-def _decode(data: str) -> tuple[Message, ...]:
-    return tuple(Message(role, content) for role, content in json.loads(data))
 
 
 class SqliteStore:
@@ -132,6 +127,10 @@ class SqliteStore:
         self._routes = {key: Route(p, m, profile) for key, p, m, profile in routes}
         self._kv = dict(kv)
 
+    async def flush(self) -> None:
+        """Wait until every queued write has been executed (not part of the protocol)."""
+        await self._call(lambda conn: conn.commit())
+
     async def close(self) -> None:
         thread, self._thread = self._thread, None
         if thread is None:
@@ -171,31 +170,41 @@ class SqliteStore:
             self._histories.move_to_end(key)
             return cached
 
-        def load(conn: sqlite3.Connection) -> str | None:
-            row = conn.execute("SELECT data FROM histories WHERE key = ?", (key,)).fetchone()
-            return None if row is None else str(row[0])
+        def load(conn: sqlite3.Connection) -> list[Any]:
+            sql = "SELECT role, content FROM messages WHERE key = ? ORDER BY id"
+            return conn.execute(sql, (key,)).fetchall()
 
-        data = await self._call(load)
+        rows = await self._call(load)
         if key in self._histories:  # written while we waited: memory is newer
             return self._histories[key]
-        history = _decode(data) if data else ()
+        history = tuple(Message(role, content) for role, content in rows)
         self._remember(key, history)
         return history
 
     async def append_history(
         self, key: str, messages: Sequence[Message], *, max_messages: int
     ) -> None:
-        history = trimmed(await self.get_history(key), messages, max_messages)
+        old = await self.get_history(key)
+        history = trimmed(old, messages, max_messages)
         self._remember(key, history)
-        self._write(
-            lambda c: c.execute(
-                "INSERT OR REPLACE INTO histories VALUES (?, ?)", (key, _encode(history))
-            )
-        )
+        rows = [(key, m.role, m.content) for m in messages]
+        dropped = len(old) + len(messages) - len(history)
+
+        def write(conn: sqlite3.Connection) -> None:
+            # Append-only rows: a turn writes its two messages, never the whole history.
+            conn.executemany("INSERT INTO messages (key, role, content) VALUES (?, ?, ?)", rows)
+            if dropped > 0:
+                conn.execute(
+                    "DELETE FROM messages WHERE id IN"
+                    " (SELECT id FROM messages WHERE key = ? ORDER BY id LIMIT ?)",
+                    (key, dropped),
+                )
+
+        self._write(write)
 
     async def clear_history(self, key: str) -> None:
         self._remember(key, ())
-        self._write(lambda c: c.execute("DELETE FROM histories WHERE key = ?", (key,)))
+        self._write(lambda c: c.execute("DELETE FROM messages WHERE key = ?", (key,)))
 
     # --- small values --------------------------------------------------------------------
 
