@@ -327,3 +327,15 @@ async def test_commands_never_call_the_model_or_type() -> None:
             assert responder.answers == []
             assert responder.typing_count == 0
             assert len(responder.sent) == 1
+
+
+async def test_profile_stored_only_in_auth_profiles_file(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    stored = {"type": "api_key", "provider": "openai", "key": "stored-key-0123456789"}
+    (state / "auth-profiles.json").write_text(
+        json.dumps({"version": 1, "profiles": {"openai:stored": stored}})
+    )
+    async with running_runtime(home=tmp_path) as runtime:
+        reply = await ask(runtime, "/model openai/gpt-4o@openai:stored")
+    assert reply.endswith("\nAuth profile set to `openai:stored`.")

@@ -80,16 +80,16 @@ async def _show_model(ctx: CommandContext, arg: str | None) -> str:
 
 
 def _profile_problem(ctx: CommandContext, profile: str, provider: str) -> str | None:
-    """None when `profile` may be pinned for `provider`, else the reply explaining why not."""
-    from zeroclaw_py.models.refs import canonical_provider
+    """None when `profile` may be pinned for `provider`, else the reply explaining why not.
 
-    declared = ctx.config.auth.profiles.get(profile)
-    if declared is None:
-        return render("profile_not_found", profile=profile)
-    owner = canonical_provider(declared.provider, ctx.config)
-    if owner != provider:
-        return render("profile_wrong_provider", profile=profile, owner=owner, provider=provider)
-    return None
+    The profile may be declared in `[auth.profiles]` or only stored in auth-profiles.json.
+    """
+    from zeroclaw_py.models.auth import validate_profile
+    from zeroclaw_py.models.auth_store import AuthProfileStore
+    from zeroclaw_py.paths import AUTH_PROFILES_FILE
+
+    store = AuthProfileStore(ctx.runtime.state_dir / AUTH_PROFILES_FILE)
+    return validate_profile(ctx.config, profile, provider, store)
 
 
 def _did_you_mean(ctx: CommandContext, model: str, provider: str) -> str | None:
