@@ -5,7 +5,7 @@
 const $ = (id) => document.getElementById(id);
 const state = {
   session: null, token: null, ws: null, catalog: null, route: null,
-  live: null, retries: 0, pendingCommand: false,
+  pending: [], retries: 0, pendingCommand: false,
 };
 
 // ---- rendering ---------------------------------------------------------------------------------
@@ -24,14 +24,19 @@ function renderText(el, text) {
   });
 }
 
+// Run `change` on the conversation; follow it down only if the reader was at the bottom.
+function followed(change) {
+  const log = $("log");
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  const result = change(log);
+  if (atBottom) log.scrollTop = log.scrollHeight;
+  return result;
+}
+
 function append(node) {
   const empty = $("empty");
   if (empty) empty.remove();
-  const log = $("log");
-  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
-  log.appendChild(node);
-  if (atBottom) log.scrollTop = log.scrollHeight;
-  return node;
+  return followed((log) => log.appendChild(node));
 }
 
 function bubble(role, text) {
@@ -205,7 +210,7 @@ function connect() {
   };
   ws.onclose = () => {
     setStatus("offline", "reconnecting…");
-    state.live = null;
+    while (state.pending.length) settle(state.pending.shift());
     const delay = Math.min(10000, 500 * 2 ** state.retries++);
     setTimeout(async () => {
       // After a daemon restart the session is gone: open a new one if the old one is refused.
@@ -217,23 +222,37 @@ function connect() {
   };
 }
 
+// One placeholder bubble per message sent, answered in order (the server handles a socket's
+// frames in arrival order). It blinks until the first token or the reply arrives.
+function placeholder() {
+  const el = bubble("assistant", "");
+  el.classList.add("streaming");
+  el.dataset.raw = "";
+  el.dataset.tokens = "0";
+  state.pending.push(el);
+  return el;
+}
+
+function settle(el) {
+  el.classList.remove("streaming");
+  if (!el.dataset.raw && !el.querySelector(".meta")) el.remove();
+}
+
 const EVENTS = {
   token(payload) {
-    if (!state.live) {
-      state.live = bubble("assistant", "");
-      state.live.classList.add("streaming");
-      state.live.dataset.raw = "";
-    }
-    state.live.dataset.raw += payload.text || "";
-    renderText(state.live.querySelector(".text"), state.live.dataset.raw);
+    const el = state.pending[0] || placeholder();
+    el.dataset.tokens = String(Number(el.dataset.tokens) + 1);
+    el.dataset.raw += payload.text || "";
+    followed(() => renderText(el.querySelector(".text"), el.dataset.raw));
   },
   message(payload) {
-    const streamed = state.live !== null;
-    const el = state.live || bubble("assistant", "");
-    state.live = null;
+    const el = state.pending.shift() || bubble("assistant", "");
     el.classList.remove("streaming");
-    renderText(el.querySelector(".text"), payload.text || "");
-    setMeta(el, payload.provider, payload.model, streamed);
+    el.dataset.raw = payload.text || "";
+    followed(() => {
+      renderText(el.querySelector(".text"), el.dataset.raw);
+      setMeta(el, payload.provider, payload.model, Number(el.dataset.tokens) > 0);
+    });
     if (state.pendingCommand) {
       state.pendingCommand = false;
       loadCatalog().catch((err) => note(err.message, true));  // a /model typed in chat moves the pickers
@@ -244,7 +263,9 @@ const EVENTS = {
     note(`Now using ${payload.provider} / ${payload.model}`);
   },
   error(payload) {
-    if (state.live) { state.live.classList.remove("streaming"); state.live = null; }
+    // The page only sends well-formed frames, so an error here refused the oldest message.
+    const head = state.pending[0];
+    if (head && head.dataset.tokens === "0") settle(state.pending.shift());
     note(payload.message || "error", true);
   },
 };
@@ -258,6 +279,7 @@ function send(event) {
   if (!text || !state.ws || state.ws.readyState !== WebSocket.OPEN) return;
   bubble("user", text);
   state.pendingCommand = text.startsWith("/");
+  placeholder();
   state.ws.send(JSON.stringify({ type: "message", text }));
   input.value = "";
   input.style.height = "";
