@@ -69,3 +69,8 @@ ACTIVE_TURNS = Gauge(
     "Agent turns currently running.",
     registry=REGISTRY,
 )
+WEB_SOCKETS = Gauge(
+    "zeroclaw_web_sockets",
+    "Web chat WebSockets currently open on the gateway.",
+    registry=REGISTRY,
+)
