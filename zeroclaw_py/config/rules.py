@@ -19,6 +19,7 @@ from typing import Any
 
 from zeroclaw_py.config.diff import config_tree, diff_config_paths, split_path
 from zeroclaw_py.config.schema import Config, ReloadMode
+from zeroclaw_py.errors import ConfigIssue
 
 
 class Kind(StrEnum):
@@ -73,6 +74,11 @@ LOG_DISABLED = "config reload disabled (gateway.reload.mode=off)"
 LOG_HOT_IGNORES_RESTART = "config reload requires restart; hot mode ignoring ({})"
 LOG_RESTART = "config change requires restart ({})"
 LOG_FAILED = "config reload failed: {}"
+
+
+def issue_lines(issues: Iterable[ConfigIssue], source: object) -> list[str]:
+    """`<path>: <message>` per issue; the file itself stands in for a syntax error's path."""
+    return [f"{issue.path or source}: {issue.message}" for issue in issues]
 
 
 def changed_paths(old: Config, new: Config) -> list[str]:

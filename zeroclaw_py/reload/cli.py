@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from zeroclaw_py import paths
+from zeroclaw_py.config.rules import LOG_INVALID, issue_lines
 from zeroclaw_py.errors import ConfigError
 
 PID_FILE = "daemon.pid"  # written by the daemon (zeroclaw_py.daemon.PID_FILE)
@@ -43,7 +44,7 @@ RESULT_LINES: dict[str, str] = {
     "restart": "config reloaded; the daemon restarts for: {restart}",
     "disabled": "config change seen but not applied (gateway.reload.mode = off): {changes}",
     "ignored": "config change needs a restart (hot mode ignores it): {restart}",
-    "skipped_invalid": "config reload skipped (invalid config): {issues}",
+    "skipped_invalid": LOG_INVALID.replace("{}", "{issues}"),
     "skipped_missing": "config reload skipped (config file not found)",
     "failed": "config reload failed: {error}",
 }
@@ -122,14 +123,15 @@ def main(args: argparse.Namespace) -> int:
     from zeroclaw_py.config.load import load_config
 
     config_path = paths.config_path(getattr(args, "config", None))
-    gateway = None
     try:
         gateway = load_config(config_path).gateway
     except ConfigError as exc:
-        # The daemon will refuse this file too; still trigger it so its log says so.
-        print(f"warning: {config_path} is invalid: {exc}", file=sys.stderr)
+        # The daemon would skip this file too (and keep running on its current config).
+        issues = ", ".join(issue_lines(exc.issues, config_path)) or str(exc)
+        print(LOG_INVALID.format(issues), file=sys.stderr)
+        return 1
 
-    if gateway is not None and gateway.enabled and gateway.master_key:
+    if gateway.enabled and gateway.master_key:
         url = _gateway_url(gateway.host, gateway.port)
         try:
             line, code = describe(_post(url, gateway.master_key))

@@ -146,10 +146,7 @@ class ReloadManager:
         try:
             new = self._parse(text, source=self.config_path)
         except ConfigError as exc:
-            # "<path>: <message>": the TOML path, or the file itself for a syntax error
-            issues = [
-                f"{issue.path or self.config_path}: {issue.message}" for issue in exc.issues
-            ] or [f"{self.config_path}: {exc}"]
+            issues = rules.issue_lines(exc.issues, self.config_path) or [str(exc)]
             log.warning(rules.LOG_INVALID.format(", ".join(issues)))
             return _Outcome("skipped_invalid", {"issues": issues})
         self._settings = new.gateway.reload
