@@ -170,3 +170,36 @@ async def test_daemon_process_without_config_starts_reloads_and_stops(
     assert "[agent.model]" in notice
     assert not pid_file.exists()
     assert not any("Traceback" in line for line in err)
+
+
+async def test_restart_needed_edit_re_executes_the_same_process(zeroclaw_home: Path) -> None:
+    """hybrid reload + request_restart: drain, then exec the same interpreter and arguments."""
+    config = zeroclaw_home / "config.toml"
+    config.write_text(CONFIG)
+    env = {**os.environ, "ZEROCLAW_HOME": str(zeroclaw_home), "PYTHONUNBUFFERED": "1"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "zeroclaw_py",
+        "daemon",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    err: list[str] = []
+    try:
+        async with asyncio.timeout(40):
+            await _line_with(proc.stderr, "daemon running", err)
+            config.write_text(CONFIG + '[state]\nbackend = "memory"\n')
+            await _line_with(proc.stderr, "re-executing", err)
+            await _line_with(proc.stderr, "daemon running", err)
+            pid_file = zeroclaw_home / "state" / "daemon.pid"
+            assert pid_file.read_text().strip() == str(proc.pid)
+            proc.send_signal(signal.SIGTERM)
+            assert await proc.wait() == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert not any("Traceback" in line for line in err)
