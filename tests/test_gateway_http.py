@@ -54,6 +54,8 @@ async def test_metrics_count_web_traffic_and_picker_switches() -> None:
             await ws.send_json({"type": "message", "text": "count me"})
             while (await ws.receive_json())["event_type"] != "message":
                 pass
+            async with http.get(f"{gw.url}/metrics") as resp:
+                open_sockets = _samples(await resp.text())["zeroclaw_web_sockets"]
         async with http.post(
             f"{gw.url}/api/models/select",
             json={"session": session, "provider": "echo", "model": "other"},
@@ -65,6 +67,7 @@ async def test_metrics_count_web_traffic_and_picker_switches() -> None:
             assert resp.content_type == "text/plain"
             text = await resp.text()
     samples = _samples(text)
+    assert open_sockets >= 1
     assert samples.get('zeroclaw_messages_total{channel="web",outcome="answered"}', 0) >= 1
     assert samples.get('zeroclaw_route_switches_total{channel="web",kind="model"}', 0) >= 1
     assert 'zeroclaw_turn_seconds_count{model="echo",provider="echo"}' in samples

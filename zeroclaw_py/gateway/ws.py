@@ -21,6 +21,7 @@ from zeroclaw_py.errors import ZeroclawError
 from zeroclaw_py.gateway.routes import SwitchRejected, current_route, route_payload, switch_route
 from zeroclaw_py.gateway.sessions import WebSession
 from zeroclaw_py.gateway.web_channel import EventSink, WebResponder, socket_sink
+from zeroclaw_py.metrics import WEB_SOCKETS
 from zeroclaw_py.models.refs import Route
 from zeroclaw_py.runtime.context import Runtime
 
@@ -143,9 +144,11 @@ async def serve(
     await ws.prepare(request)
     sockets.add(ws)
     session.sockets += 1
+    WEB_SOCKETS.inc()
     try:
         await WebSocketSession(runtime, session, ws).run()
     finally:
+        WEB_SOCKETS.dec()
         session.sockets -= 1
         sockets.discard(ws)
     return ws
