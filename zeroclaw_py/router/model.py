@@ -24,7 +24,7 @@ import heapq
 import json
 import math
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -346,10 +346,3 @@ def load_router(data: bytes, candidates: Sequence[str]) -> KnnRouter:
     router = loads(data)
     check_candidates(router, candidates)
     return router
-
-
-def label_counts(labels: Mapping[str, str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for label in labels.values():
-        counts[label] = counts.get(label, 0) + 1
-    return counts
