@@ -130,7 +130,8 @@ async def test_unsupported_attachment_gets_a_note() -> None:
 
 async def test_images_reach_the_provider_but_not_the_stored_history() -> None:
     image = ImagePart(b"\x89PNG...", "image/png")
-    async with running_runtime() as runtime:
+    vision = '[providers.echo]\nmodels = [{ id = "echo", input = ["text", "image"] }]\n'
+    async with running_runtime(vision) as runtime:
         assert await ask(runtime, "look", images=(image,)) == "[echo] look (+1 image)"
         assert await ask(runtime, "", images=(image,)) == "[echo]  (+1 image)"
         history = await runtime.get_history("test_alice")
