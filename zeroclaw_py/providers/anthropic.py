@@ -4,29 +4,24 @@
 or `Authorization: Bearer` plus the OAuth beta header for `sk-ant-oat01-` setup tokens. System
 messages are joined into the top-level `system` field; images are base64 `image` blocks. A stream
 that ends without `message_stop` is a StreamDroppedError; an `error` event is classified like an
-HTTP error body.
+HTTP error body; unknown event types (`ping`, future ones) are ignored.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-
-from zeroclaw_py.providers import classify
 from zeroclaw_py.providers.base import (
     ChatRequest,
     ChatResponse,
     Message,
-    StreamEnd,
     StreamEvent,
     TextDelta,
     Usage,
 )
-from zeroclaw_py.providers.sse import iter_sse
+from zeroclaw_py.providers.sse import StreamDecoder, sse_data
 from zeroclaw_py.providers.wire import HttpCall, WireProvider
 
 API_VERSION = "2023-06-01"
@@ -61,6 +56,36 @@ def _usage(raw: Any, previous: Usage | None = None) -> Usage | None:
         input_tokens=int(raw.get("input_tokens") or base.input_tokens),
         output_tokens=int(raw.get("output_tokens") or base.output_tokens),
     )
+
+
+class _Decoder(StreamDecoder):
+    """Reads the JSON `type` of each `data:` line (it repeats the SSE `event:` name)."""
+
+    end_marker = "message_stop"
+
+    def feed(self, line: str) -> StreamEvent | None:
+        data = sse_data(line)
+        if not data:
+            return None
+        try:
+            event = json.loads(data)
+        except ValueError:
+            return None
+        kind = event.get("type") if type(event) is dict else None
+        if kind == "content_block_delta":
+            delta = event.get("delta") or {}
+            if delta.get("type") == "text_delta" and delta.get("text"):
+                return TextDelta(delta["text"])
+        elif kind == "message_start":
+            self.usage = _usage((event.get("message") or {}).get("usage"), self.usage)
+        elif kind == "message_delta":
+            self.usage = _usage(event.get("usage"), self.usage)
+            self.finish = (event.get("delta") or {}).get("stop_reason") or self.finish
+        elif kind == "message_stop":
+            self.done = True
+        elif kind == "error":
+            raise self.fail(data)
+        return None
 
 
 class AnthropicProvider(WireProvider):
@@ -108,32 +133,8 @@ class AnthropicProvider(WireProvider):
             finish_reason=body.get("stop_reason"),
         )
 
-    async def parse_stream(
-        self, response: httpx.Response, request: ChatRequest
-    ) -> AsyncIterator[StreamEvent]:
-        usage: Usage | None = None
-        finish: str | None = None
-        async for event in iter_sse(response):
-            try:
-                data = json.loads(event.data)
-            except ValueError:
-                continue
-            kind = event.event or data.get("type")
-            if kind == "error":
-                raise self.error(None, event.data, None, request.model)
-            if kind == "message_start":
-                usage = _usage((data.get("message") or {}).get("usage"), usage)
-            elif kind == "content_block_delta":
-                delta = data.get("delta") or {}
-                if delta.get("type") == "text_delta" and delta.get("text"):
-                    yield TextDelta(delta["text"])
-            elif kind == "message_delta":
-                usage = _usage(data.get("usage"), usage)
-                finish = (data.get("delta") or {}).get("stop_reason") or finish
-            elif kind == "message_stop":
-                yield StreamEnd(usage=usage, finish_reason=finish)
-                return
-        raise classify.stream_dropped(self.id, model=request.model, cause="no message_stop")
+    def stream_decoder(self, request: ChatRequest) -> StreamDecoder:
+        return _Decoder(self, request)
 
     def models_call(self, key: str | None) -> HttpCall:
         return HttpCall("GET", self.url("/v1/models"), self._headers(key), params={"limit": "1000"})

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-
 from zeroclaw_py.errors import BadRequestError
-from zeroclaw_py.providers import classify
 from zeroclaw_py.providers.base import (
     ChatRequest,
     ChatResponse,
@@ -27,7 +23,7 @@ from zeroclaw_py.providers.base import (
     Usage,
 )
 from zeroclaw_py.providers.scrub import SCRUBBER
-from zeroclaw_py.providers.sse import iter_sse
+from zeroclaw_py.providers.sse import StreamDecoder, sse_data
 from zeroclaw_py.providers.wire import HttpCall, WireProvider
 
 _ROLES = {"user": "user", "assistant": "model"}
@@ -68,6 +64,46 @@ def _text(candidate: dict[str, Any]) -> str:
     return "".join(p.get("text", "") for p in parts if not p.get("thought"))
 
 
+def check_blocked(provider_id: str, body: Any, model: str) -> None:
+    feedback = body.get("promptFeedback") if isinstance(body, dict) else None
+    if isinstance(feedback, dict) and feedback.get("blockReason"):
+        reason = SCRUBBER.sanitize(str(feedback["blockReason"]))
+        raise BadRequestError(
+            f"{provider_id} blocked the prompt ({reason})", provider=provider_id, model=model
+        )
+
+
+class _Decoder(StreamDecoder):
+    """No end sentinel: a chunk carrying `finishReason` marks the stream complete at EOF."""
+
+    end_marker = "finishReason"
+
+    def feed(self, line: str) -> StreamEvent | None:
+        data = sse_data(line)
+        if not data:
+            return None
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            return None
+        if type(chunk) is not dict:
+            return None
+        if "error" in chunk:
+            raise self.fail(data)
+        check_blocked(self.provider.id, chunk, self.request.model)
+        if usage := chunk.get("usageMetadata"):
+            self.usage = _usage(usage)
+        candidate = _candidate(chunk)
+        if finish := candidate.get("finishReason"):
+            self.finish = finish  # not `done`: a usage-only or error chunk may still follow
+        text = _text(candidate)
+        return TextDelta(text) if text else None
+
+    def end(self) -> StreamEnd:
+        self.done = self.finish is not None
+        return super().end()
+
+
 class GeminiProvider(WireProvider):
     wire = "gemini"
 
@@ -101,16 +137,8 @@ class GeminiProvider(WireProvider):
         url = self.url(f"/models/{model}:{action}")
         return HttpCall("POST", url, self._headers(key), json=body, params=params)
 
-    def _check_blocked(self, body: Any, model: str) -> None:
-        feedback = body.get("promptFeedback") if isinstance(body, dict) else None
-        if isinstance(feedback, dict) and feedback.get("blockReason"):
-            reason = SCRUBBER.sanitize(str(feedback["blockReason"]))
-            raise BadRequestError(
-                f"{self.id} blocked the prompt ({reason})", provider=self.id, model=model
-            )
-
     def parse_chat(self, body: Any, request: ChatRequest) -> ChatResponse:
-        self._check_blocked(body, request.model)
+        check_blocked(self.id, body, request.model)
         candidate = _candidate(body)
         return ChatResponse(
             text=_text(candidate),
@@ -119,27 +147,8 @@ class GeminiProvider(WireProvider):
             finish_reason=candidate.get("finishReason"),
         )
 
-    async def parse_stream(
-        self, response: httpx.Response, request: ChatRequest
-    ) -> AsyncIterator[StreamEvent]:
-        usage: Usage | None = None
-        finish: str | None = None
-        async for event in iter_sse(response):
-            try:
-                chunk = json.loads(event.data)
-            except ValueError:
-                continue
-            if isinstance(chunk, dict) and "error" in chunk:
-                raise self.error(None, event.data, None, request.model)
-            self._check_blocked(chunk, request.model)
-            usage = _usage(chunk.get("usageMetadata")) or usage
-            candidate = _candidate(chunk)
-            if text := _text(candidate):
-                yield TextDelta(text)
-            finish = candidate.get("finishReason") or finish
-        if finish is None:
-            raise classify.stream_dropped(self.id, model=request.model, cause="no finishReason")
-        yield StreamEnd(usage=usage, finish_reason=finish)
+    def stream_decoder(self, request: ChatRequest) -> StreamDecoder:
+        return _Decoder(self, request)
 
     def models_call(self, key: str | None) -> HttpCall:
         return HttpCall(

@@ -10,22 +10,17 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-
-from zeroclaw_py.providers import classify
 from zeroclaw_py.providers.base import (
     ChatRequest,
     ChatResponse,
     Message,
-    StreamEnd,
     StreamEvent,
     TextDelta,
     Usage,
 )
-from zeroclaw_py.providers.sse import iter_ndjson_lines
+from zeroclaw_py.providers.sse import StreamDecoder
 from zeroclaw_py.providers.wire import HttpCall, WireProvider
 
 
@@ -43,6 +38,26 @@ def _usage(body: dict[str, Any]) -> Usage | None:
         input_tokens=int(body.get("prompt_eval_count") or 0),
         output_tokens=int(body.get("eval_count") or 0),
     )
+
+
+class _Decoder(StreamDecoder):
+    end_marker = "done:true"
+
+    def feed(self, line: str) -> StreamEvent | None:
+        try:
+            chunk = json.loads(line)
+        except ValueError:
+            return None
+        if type(chunk) is not dict:
+            return None
+        if "error" in chunk:
+            raise self.fail(line)
+        if chunk.get("done"):
+            self.done = True
+            self.usage = _usage(chunk)
+            self.finish = chunk.get("done_reason")
+        text = (chunk.get("message") or {}).get("content")
+        return TextDelta(text) if text else None
 
 
 class OllamaProvider(WireProvider):
@@ -77,25 +92,8 @@ class OllamaProvider(WireProvider):
             finish_reason=body.get("done_reason"),
         )
 
-    async def parse_stream(
-        self, response: httpx.Response, request: ChatRequest
-    ) -> AsyncIterator[StreamEvent]:
-        async for line in iter_ndjson_lines(response):
-            try:
-                chunk = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(chunk, dict):
-                continue
-            if "error" in chunk:
-                raise self.error(None, line, None, request.model)
-            text = (chunk.get("message") or {}).get("content")
-            if text:
-                yield TextDelta(text)
-            if chunk.get("done"):
-                yield StreamEnd(usage=_usage(chunk), finish_reason=chunk.get("done_reason"))
-                return
-        raise classify.stream_dropped(self.id, model=request.model, cause="no done:true")
+    def stream_decoder(self, request: ChatRequest) -> StreamDecoder:
+        return _Decoder(self, request)
 
     def models_call(self, key: str | None) -> HttpCall:
         return HttpCall("GET", self.url("/api/tags"), self._headers(key))

@@ -10,22 +10,17 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-
-from zeroclaw_py.providers import classify
 from zeroclaw_py.providers.base import (
     ChatRequest,
     ChatResponse,
     Message,
-    StreamEnd,
     StreamEvent,
     TextDelta,
     Usage,
 )
-from zeroclaw_py.providers.sse import iter_sse
+from zeroclaw_py.providers.sse import StreamDecoder
 from zeroclaw_py.providers.wire import HttpCall, WireProvider
 
 _COMPLETIONS = "/chat/completions"
@@ -53,6 +48,38 @@ def _usage(raw: Any) -> Usage | None:
         input_tokens=int(raw.get("prompt_tokens") or 0),
         output_tokens=int(raw.get("completion_tokens") or 0),
     )
+
+
+class _Decoder(StreamDecoder):
+    """One `data:` line per chunk; only the first choice is read (we never ask for `n > 1`)."""
+
+    end_marker = "[DONE]"
+
+    def feed(self, line: str) -> StreamEvent | None:
+        if not line.startswith("data:"):  # sse_data() inlined: this runs once per token
+            return None
+        data = line[5:].strip()
+        if data == "[DONE]":
+            self.done = True
+            return None
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            return None
+        if type(chunk) is not dict:
+            return None
+        if "error" in chunk:
+            raise self.fail(data)
+        if usage := chunk.get("usage"):
+            self.usage = _usage(usage)
+        if choices := chunk.get("choices"):
+            choice = choices[0]
+            if finish := choice.get("finish_reason"):
+                self.finish = finish
+            delta = choice.get("delta")
+            if delta and (text := delta.get("content")):
+                return TextDelta(text)
+        return None
 
 
 class OpenAIProvider(WireProvider):
@@ -92,28 +119,8 @@ class OpenAIProvider(WireProvider):
             finish_reason=choice.get("finish_reason"),
         )
 
-    async def parse_stream(
-        self, response: httpx.Response, request: ChatRequest
-    ) -> AsyncIterator[StreamEvent]:
-        usage: Usage | None = None
-        finish: str | None = None
-        async for event in iter_sse(response):
-            if event.data.strip() == "[DONE]":
-                yield StreamEnd(usage=usage, finish_reason=finish)
-                return
-            try:
-                chunk = json.loads(event.data)
-            except ValueError:
-                continue
-            if isinstance(chunk, dict) and "error" in chunk:
-                raise self.error(None, event.data, None, request.model)
-            usage = _usage(chunk.get("usage")) or usage
-            for choice in chunk.get("choices") or ():
-                text = (choice.get("delta") or {}).get("content")
-                if text:
-                    yield TextDelta(text)
-                finish = choice.get("finish_reason") or finish
-        raise classify.stream_dropped(self.id, model=request.model, cause="no [DONE]")
+    def stream_decoder(self, request: ChatRequest) -> StreamDecoder:
+        return _Decoder(self, request)
 
     def models_call(self, key: str | None) -> HttpCall:
         base = self.settings.base_url.rstrip("/").removesuffix(_COMPLETIONS)

@@ -1,42 +1,60 @@
-"""Streaming body readers: Server-Sent Events (OpenAI, Anthropic, Gemini) and NDJSON (Ollama).
+"""Streaming line decoding shared by the wires.
 
-Hand-rolled over `httpx.Response.aiter_lines()` (which already joins lines split across TCP
-reads), so no extra dependency and no buffering of the whole body.
+The base client feeds every line of a streamed body (httpx's `aiter_lines()` already rejoins
+lines split across TCP reads) to a per-stream `StreamDecoder` of the wire, in one loop with no
+intermediate async generators: each generator layer costs a few microseconds per token, which
+is most of a client's overhead on a fast local stream (bench/provider_overhead.py).
+
+SSE wires (OpenAI, Anthropic, Gemini) put one JSON document on one `data:` line per event;
+Anthropic repeats the `event:` name as the JSON `type`, so only `data:` lines matter. Ollama
+sends NDJSON: one JSON document per line.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
+from zeroclaw_py.providers.base import StreamEnd, StreamEvent, Usage
 
-
-@dataclass(frozen=True)
-class SseEvent:
-    event: str | None
-    data: str
+if TYPE_CHECKING:
+    from zeroclaw_py.errors import ProviderError
+    from zeroclaw_py.providers.base import ChatRequest
+    from zeroclaw_py.providers.wire import WireProvider
 
 
-async def iter_sse(response: httpx.Response) -> AsyncIterator[SseEvent]:
-    event: str | None = None
-    data: list[str] = []
-    async for line in response.aiter_lines():
-        if not line:
-            if data:
-                yield SseEvent(event, "\n".join(data))
-            event, data = None, []
-        elif line.startswith(":"):
-            continue
-        elif line.startswith("event:"):
-            event = line[6:].strip()
-        elif line.startswith("data:"):
-            data.append(line[5:].removeprefix(" "))
-    if data:
-        yield SseEvent(event, "\n".join(data))
+def sse_data(line: str) -> str | None:
+    """The payload of an SSE `data:` line, None for any other line (comments, event names)."""
+    if not line.startswith("data:"):
+        return None
+    return line[5:].strip()
 
 
-async def iter_ndjson_lines(response: httpx.Response) -> AsyncIterator[str]:
-    async for line in response.aiter_lines():
-        if line.strip():
-            yield line
+class StreamDecoder:
+    """Per-stream state. `feed(line)` returns the event the line carries (usually a text delta)
+    or None, and sets `done` at the wire's end marker; `end()` then returns the closing
+    `StreamEnd`. Reaching EOF without the marker means the stream was cut."""
+
+    end_marker = "end of stream"
+
+    def __init__(self, provider: WireProvider, request: ChatRequest) -> None:
+        self.provider = provider
+        self.request = request
+        self.done = False
+        self.usage: Usage | None = None
+        self.finish: str | None = None
+
+    def feed(self, line: str) -> StreamEvent | None:
+        raise NotImplementedError
+
+    def end(self) -> StreamEnd:
+        if not self.done:
+            from zeroclaw_py.providers.classify import stream_dropped
+
+            raise stream_dropped(
+                self.provider.id, model=self.request.model, cause=f"no {self.end_marker}"
+            )
+        return StreamEnd(usage=self.usage, finish_reason=self.finish)
+
+    def fail(self, body: str) -> ProviderError:
+        """An in-stream error document, classified like an HTTP error body."""
+        return self.provider.error(None, body, None, self.request.model)

@@ -1,7 +1,8 @@
 """What every HTTP wire client shares: key choice, request sending, the error boundary, warmup.
 
 A wire subclass only describes its protocol: how to build a chat body and headers, how to read
-a reply, how to turn stream events into `TextDelta`/`StreamEnd`, and where its model list lives.
+a reply, how to turn stream lines into `TextDelta`/`StreamEnd` (a `StreamDecoder`), and where
+its model list lives.
 Sending, timeouts and turning failures into the `ProviderError` tree happen here, once.
 """
 
@@ -19,6 +20,7 @@ from zeroclaw_py.providers import classify
 from zeroclaw_py.providers.base import ChatRequest, ChatResponse, StreamEvent
 from zeroclaw_py.providers.http import request_timeout
 from zeroclaw_py.providers.scrub import SCRUBBER
+from zeroclaw_py.providers.sse import StreamDecoder
 
 log = logging.getLogger("zeroclaw.providers")
 
@@ -68,9 +70,7 @@ class WireProvider:
     def parse_chat(self, body: Any, request: ChatRequest) -> ChatResponse:
         raise NotImplementedError
 
-    def parse_stream(
-        self, response: httpx.Response, request: ChatRequest
-    ) -> AsyncIterator[StreamEvent]:
+    def stream_decoder(self, request: ChatRequest) -> StreamDecoder:
         raise NotImplementedError
 
     def models_call(self, key: str | None) -> HttpCall:
@@ -140,8 +140,15 @@ class WireProvider:
                     body = await response.aread()
                     raise self.error(response.status_code, body, response.headers, request.model)
                 started = True
-                async for event in self.parse_stream(response, request):
-                    yield event
+                decoder = self.stream_decoder(request)
+                async for line in response.aiter_lines():
+                    if line:
+                        event = decoder.feed(line)
+                        if event is not None:
+                            yield event
+                        if decoder.done:
+                            break
+                yield decoder.end()
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             if started:
                 raise classify.stream_dropped(
