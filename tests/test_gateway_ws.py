@@ -248,3 +248,15 @@ async def test_stopping_the_gateway_closes_open_sockets_promptly() -> None:
                 closing = await ws.receive()
     assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
     assert closing.data == aiohttp.WSCloseCode.GOING_AWAY
+
+
+async def test_websocket_also_accepts_the_token_as_a_bearer_header() -> None:
+    async with running_gateway() as gw, aiohttp.ClientSession() as http:
+        session, token = await gw.session(http)
+        url = f"{gw.url}/ws?session={session}"
+        async with http.ws_connect(url, headers=bearer(token)) as ws:
+            answer = await say(ws, "header auth")
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(url, headers=bearer("wrong"))
+    assert answer[-1]["payload"]["text"] == "[echo] header auth"
+    assert refused.value.status == 401

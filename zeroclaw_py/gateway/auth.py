@@ -5,8 +5,8 @@
 - Opening a web session: free when the gateway listens on loopback and no `access_token` is set;
   otherwise `Authorization: Bearer <access_token>` (or the master key).
 - `/api/*`: the session's own token (it grants only that session) or the master key.
-- `/ws`: `?token=` of the session named by `?session=`, and a browser `Origin` equal to the
-  gateway's own.
+- `/ws`: `?token=` (or the bearer header) of the session named by `?session=`, and a browser
+  `Origin` equal to the gateway's own.
 
 Every secret comparison is constant-time (`hmac.compare_digest`).
 """
@@ -122,9 +122,10 @@ class GatewayAuth:
 
     def websocket_session(self, request: web.Request) -> WebSession:
         self.require_own_origin(request)
-        session = self._sessions.verify(
-            request.query.get("session", ""), request.query.get("token", "")
-        )
+        # Browsers cannot set headers on a WebSocket, hence `?token=`; other clients may use
+        # the same bearer header as on /api/*.
+        token = request.query.get("token") or bearer(request) or ""
+        session = self._sessions.verify(request.query.get("session", ""), token)
         if session is None:
             raise json_error(web.HTTPUnauthorized, "unknown session or wrong token")
         return session
