@@ -106,7 +106,7 @@ async def test_model_alias_resolves_like_the_model_command() -> None:
     async with running_gateway(ECHO_MODELS) as gw, aiohttp.ClientSession() as http:
         session, token = await gw.session(http)
         async with http.ws_connect(gw.ws_url(session, token)) as ws:
-            await ws.send_json({"type": "update_model", "model": "large"})
+            await ws.send_json({"type": "update_model", "model_id": "large"})
             updated = await until_message(ws)
     assert updated[-1]["payload"] == {"provider": "echo", "model": "echo-large"}
 

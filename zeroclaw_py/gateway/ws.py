@@ -114,7 +114,8 @@ class WebSocketSession:
         await self._runtime.handle(self._session.inbound(text), self._responder)
 
     async def _on_update_model(self, frame: Frame) -> None:
-        provider, model = frame.get("provider"), frame.get("model")
+        # `model_id` is what Aether's page (seed 002) sends; accepted as a synonym of `model`.
+        provider, model = frame.get("provider"), frame.get("model", frame.get("model_id"))
         try:
             if provider is None and model is None:
                 # Seed 002: the page already chose through POST /api/models/select; the route
