@@ -142,6 +142,16 @@ async def test_retry_after_from_body(
     assert err.value.retry_after == seconds
 
 
+async def test_gemini_quota_429_with_retry_info_is_a_rate_limit(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    quota = "You exceeded your current quota, please check your plan and billing details."
+    fake_provider.script("m-1", error=FakeError("rate_limit", message=quota))
+    with pytest.raises(RateLimitError) as err:
+        await make(fake_provider, "gemini", http).chat(REQUEST)
+    assert err.value.retry_after == 7.0
+
+
 def test_retry_after_absent_and_garbage() -> None:
     assert classify.retry_after_seconds({"retry-after": "soon"}, None, "") is None
     assert classify.retry_after_seconds(None, {"error": {"retry_after": 4}}, "") == 4.0

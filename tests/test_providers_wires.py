@@ -219,6 +219,26 @@ async def test_warmup_opens_connection_and_failure_is_only_a_warning(
     assert "provider warmup failed" in caplog.text
 
 
+async def test_keyless_warmup_is_skipped_and_openrouter_lists_without_key(
+    fake_provider: FakeProvider, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("OPENAI_API_KEY", "OPENROUTER_API_KEY", "ZEROCLAW_API_KEY", "API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    providers = {
+        name: ProviderSettings(api_url=fake_provider.base_url("openai"))
+        for name in ("openai", "openrouter")
+    }
+    config = Config(providers=providers)
+    openai = registry.resolve("openai")
+    openrouter = registry.resolve("openrouter")
+    assert openai is not None
+    assert openrouter is not None
+    await create_provider(openai, config, http).warmup()
+    assert fake_provider.requests == []
+    assert await create_provider(openrouter, config, http).list_models() == fake_provider.models
+    assert fake_provider.requests[0].api_key is None
+
+
 async def test_custom_provider_without_key_sends_no_auth(
     fake_provider: FakeProvider, http: httpx.AsyncClient
 ) -> None:

@@ -268,10 +268,13 @@ def http_error(
     label = status_text(status) if status is not None else "stream error"
     message = f"{provider} API error ({label}): {SCRUBBER.sanitize(detail)}"
     message = SCRUBBER.scrub(message)
+    retry_after = retry_after_seconds(headers, parsed, text) if effective == 429 else None
+    if cls is BillingError and retry_after is not None:
+        cls = RateLimitError  # Gemini words per-minute quotas like billing, but says when to retry
     if issubclass(cls, RateLimitError):
         return RateLimitError(
             message,
-            retry_after=retry_after_seconds(headers, parsed, text),
+            retry_after=retry_after,
             provider=provider,
             model=model,
             status=status,

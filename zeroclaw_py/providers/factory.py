@@ -52,6 +52,7 @@ _EXTRA_HEADERS: Mapping[str, Mapping[str, str]] = {
 }
 
 _DEFAULT_KEYS: Mapping[str, str] = {"lmstudio": "lm-studio"}
+_KEYLESS_MODEL_LISTS = frozenset({"openrouter"})
 _GLOBAL_ENV = ("ZEROCLAW_API_KEY", "API_KEY")
 
 
@@ -136,6 +137,7 @@ def create_provider(spec: ProviderSpec, config: Config, http: httpx.AsyncClient)
         base_url=effective_base_url(spec, config),
         api_key=resolve_credential(spec, config),
         key_required=not (spec.local or spec.custom),
+        models_need_key=spec.id not in _KEYLESS_MODEL_LISTS,
         env_vars=spec.env_vars,
         timeout_s=float(config.reliability.request_timeout_s),
         extra_headers=_EXTRA_HEADERS.get(spec.id, {}),

@@ -33,6 +33,7 @@ class WireSettings:
     base_url: str
     api_key: str | None = None
     key_required: bool = True
+    models_need_key: bool = True  # OpenRouter lists its models without a key
     env_vars: tuple[str, ...] = ()
     timeout_s: float = 120.0
     extra_headers: Mapping[str, str] = field(default_factory=dict)
@@ -84,11 +85,11 @@ class WireProvider:
     def url(self, path: str) -> str:
         return self.settings.base_url.rstrip("/") + path
 
-    def key_for(self, api_key: str | None) -> str | None:
+    def key_for(self, api_key: str | None, *, required: bool = True) -> str | None:
         key = (api_key or "").strip() or self.settings.api_key
         if key:
             SCRUBBER.add(key)
-        elif self.settings.key_required:
+        elif required and self.settings.key_required:
             raise classify.missing_key(self.id, self.settings.env_vars)
         return key
 
@@ -159,11 +160,17 @@ class WireProvider:
             raise classify.transport_error(self.id, exc, model=request.model) from None
 
     async def list_models(self, *, api_key: str | None = None) -> list[str]:
-        call = self.models_call(self.key_for(api_key))
-        return self.parse_models(await self._send(call, None))
+        key = self.key_for(api_key, required=self.settings.models_need_key)
+        return self.parse_models(await self._send(self.models_call(key), None))
 
     async def warmup(self) -> None:
-        """Open a pooled connection with the cheapest authenticated request: the model list."""
+        """Open a pooled connection with the cheapest authenticated request: the model list.
+
+        Without a default key there is nothing cheap to authenticate (auth profiles pass keys
+        per call), so warmup is skipped rather than logging a certain failure."""
+        if self.settings.key_required and not self.settings.api_key:
+            log.debug("provider warmup skipped (no default key) provider=%s", self.id)
+            return
         try:
             await self.list_models()
         except ProviderError as exc:
