@@ -248,3 +248,12 @@ async def test_custom_provider_without_key_sends_no_auth(
     response = await provider.chat(REQUEST)
     assert response.text == "[m-1] hello big world"
     assert "authorization" not in fake_provider.requests[0].headers
+
+
+async def test_anthropic_image_without_caption_sends_no_empty_text(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    request = ChatRequest(model="m-1", messages=(Message("user", "", (ImagePart(b"x"),)),))
+    await make(fake_provider, "anthropic", http).chat(request)
+    blocks = fake_provider.requests[0].json["messages"][0]["content"]
+    assert [b["type"] for b in blocks] == ["image"]

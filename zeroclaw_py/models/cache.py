@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zeroclaw_py.fsutil import atomic_write_json
+from zeroclaw_py.fsutil import atomic_write_json, file_lock
 from zeroclaw_py.paths import MODELS_CACHE_FILE
 
 log = logging.getLogger(__name__)
@@ -90,10 +90,18 @@ def cached_models(state_dir: Path, provider_id: str) -> list[str] | None:
 def write_entry(
     state_dir: Path, provider_id: str, models: Iterable[str], *, now: float | None = None
 ) -> CacheEntry:
-    """Replace (or append) `provider_id`'s entry with `models`, atomically."""
+    """Replace (or append) `provider_id`'s entry with `models`, atomically and under a lock so
+    two concurrent refreshes of different providers both land."""
     entry = CacheEntry(
         provider_id, int(time.time() if now is None else now), tuple(normalize_ids(models))
     )
+    with file_lock(cache_path(state_dir)):
+        _store(state_dir, entry)
+    return entry
+
+
+def _store(state_dir: Path, entry: CacheEntry) -> None:
+    provider_id = entry.provider
     entries = read_entries(state_dir)
     index = next((i for i, e in enumerate(entries) if e.provider == provider_id), None)
     if index is None:
@@ -107,7 +115,6 @@ def write_entry(
         ]
     }
     atomic_write_json(cache_path(state_dir), payload)
-    return entry
 
 
 def age_text(seconds: int) -> str:

@@ -44,7 +44,8 @@ def _content(message: Message) -> Any:
         }
         for image in message.images
     ]
-    blocks.append({"type": "text", "text": message.content})
+    if message.content:  # Anthropic rejects empty text blocks (an image without a caption)
+        blocks.append({"type": "text", "text": message.content})
     return blocks
 
 
