@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from zeroclaw_py.config.schema import Config, ProviderSettings
@@ -10,6 +9,7 @@ from zeroclaw_py.errors import UnknownProviderError
 from zeroclaw_py.providers import registry
 from zeroclaw_py.providers.base import Provider
 from zeroclaw_py.providers.factory import create_provider
+from zeroclaw_py.providers.http import make_http_client
 
 UPSTREAM_ORDER = [
     "openrouter", "anthropic", "openai", "openai-codex", "ollama", "gemini", "venice", "vercel",
@@ -145,7 +145,7 @@ def test_namespaced_aggregators() -> None:
 async def test_every_entry_and_alias_is_constructible() -> None:
     config = Config(api_key="dummy-key-for-construction")
     names = [n for s in registry.PROVIDERS for n in (s.id, *s.aliases, *s.hidden_aliases)]
-    async with httpx.AsyncClient() as http:
+    async with make_http_client(5.0) as http:
         for name in names:
             spec = registry.resolve(name)
             assert spec is not None, name
