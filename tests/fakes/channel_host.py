@@ -23,6 +23,7 @@ FAST = Timings(
     poll_timeout_s=0.5,
     watchdog_grace_s=0.5,
     typing_interval_s=0.05,
+    typing_delay_s=0.0,
     edit_interval_s=0.05,
     restart_first_s=0.05,
     restart_cap_s=0.2,

@@ -65,6 +65,8 @@ class FakeTelegram:
         self.texts: dict[tuple[str, int], str] = {}  # (chat_id, message_id) -> current text
         self.errors: dict[str, list[ScriptedError]] = {}
         self.stall_polls = 0  # the next N getUpdates calls hang until cancelled
+        self.delivered_at: dict[int, float] = {}  # update_id -> first getUpdates answer with it
+        self.hooks: list[Callable[[Call], None]] = []  # called on every API call (benchmarks)
         self.max_poll_wait = 1.0
         self.base = ""
         self._update_id = 1000
@@ -183,7 +185,10 @@ class FakeTelegram:
             return self._error(ScriptedError(401, "Unauthorized"))
         method = request.match_info["method"]
         form = {k: str(v) for k, v in (await request.post()).items()}
-        self.calls.append(Call(method, form))
+        call = Call(method, form)
+        self.calls.append(call)
+        for hook in self.hooks:
+            hook(call)
         self._notify()
         scripted = self.errors.get(method)
         if scripted:
@@ -224,8 +229,11 @@ class FakeTelegram:
                         await self._changed.wait_for(lambda: bool(ready()))
             except TimeoutError:
                 pass  # an empty long poll is a normal answer
-        limit = int(form.get("limit", 100))
-        return self._reply(ready()[:limit])
+        batch = ready()[: int(form.get("limit", 100))]
+        now = time.perf_counter()
+        for update in batch:
+            self.delivered_at.setdefault(update["update_id"], now)
+        return self._reply(batch)
 
     def _check_text(self, form: dict[str, str]) -> ScriptedError | None:
         text = form.get("text", "")

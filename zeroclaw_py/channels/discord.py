@@ -230,6 +230,7 @@ class DiscordService:
                     stream=self._config.stream_mode == "partial",
                     pacer=self._pacer,
                     typing_interval_s=self.timings.typing_interval_s or TYPING_INTERVAL_S,
+                    typing_delay_s=self.timings.typing_delay_s,
                 )
                 await self._host.runtime.handle(inbound, responder)
             except Exception:  # one bad message must not stop the others

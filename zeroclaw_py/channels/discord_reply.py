@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import TypeVar
 
 import aiohttp
@@ -21,6 +21,7 @@ import discord
 from zeroclaw_py.channels.base import Answer
 from zeroclaw_py.channels.drafts import DraftStream, EditPacer
 from zeroclaw_py.channels.text import split_discord
+from zeroclaw_py.channels.typing_indicator import typing_indicator
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +58,13 @@ class DiscordResponder:
         stream: bool = False,
         pacer: EditPacer | None = None,
         typing_interval_s: float = TYPING_INTERVAL_S,
+        typing_delay_s: float = 0.0,
     ) -> None:
         self._channel = channel
         self._channel_id = channel_id
         self._stream = stream
         self._typing_interval_s = typing_interval_s
+        self._typing_delay_s = typing_delay_s
         self._draft_message: discord.Message | None = None
         self._draft = DraftStream(
             key=channel_id,
@@ -111,20 +114,10 @@ class DiscordResponder:
         assert message is not None
         await call_api("edit", lambda: message.edit(content=text, allowed_mentions=_NO_PINGS))
 
-    @asynccontextmanager
-    async def typing(self) -> AsyncIterator[None]:
-        task = asyncio.create_task(self._keep_typing())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-
-    async def _keep_typing(self) -> None:
-        while True:
-            try:
-                await self._channel.typing()
-            except (discord.HTTPException, *_TRANSIENT) as exc:
-                log.debug("discord: typing indicator failed in %s: %s", self._channel_id, exc)
-            await anyio.sleep(self._typing_interval_s)
+    def typing(self) -> AbstractAsyncContextManager[None]:
+        return typing_indicator(
+            self._channel.typing,
+            interval_s=self._typing_interval_s,
+            delay_s=self._typing_delay_s,
+            where=f"discord channel {self._channel_id}",
+        )

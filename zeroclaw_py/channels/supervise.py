@@ -68,6 +68,7 @@ class Timings:
     poll_timeout_s: float = 30.0  # Telegram getUpdates long poll
     watchdog_grace_s: float = 15.0  # a poll silent this long past its timeout has stalled
     typing_interval_s: float | None = None  # None = the platform's default
+    typing_delay_s: float = 0.3  # answers ready sooner show no typing indicator at all
     edit_interval_s: float | None = None  # None = the config's (Telegram) or 1 s (Discord)
     restart_first_s: float = 2.0
     restart_cap_s: float = 60.0

@@ -8,10 +8,9 @@ error (never dropped silently); the dispatcher is not interrupted by a delivery 
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import TypeVar
 
@@ -23,6 +22,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from zeroclaw_py.channels.base import Answer
 from zeroclaw_py.channels.drafts import DraftStream, EditPacer
 from zeroclaw_py.channels.text import split_telegram
+from zeroclaw_py.channels.typing_indicator import typing_indicator
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +83,14 @@ class TelegramResponder:
         stream: bool = False,
         pacer: EditPacer | None = None,
         typing_interval_s: float = TYPING_INTERVAL_S,
+        typing_delay_s: float = 0.0,
     ) -> None:
         self._bot = bot
         self._chat_id = chat_id
         self._thread_id = thread_id
         self._stream = stream
         self._typing_interval_s = typing_interval_s
+        self._typing_delay_s = typing_delay_s
         self._draft_id: int | None = None
         self._draft = DraftStream(
             key=chat_id,
@@ -192,22 +194,12 @@ class TelegramResponder:
 
     # --- typing ----------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def typing(self) -> AsyncIterator[None]:
-        task = asyncio.create_task(self._keep_typing())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-
-    async def _keep_typing(self) -> None:
-        while True:
-            try:
-                await self._bot.send_chat_action(
-                    self._chat_id, ChatAction.TYPING, message_thread_id=self._thread_id
-                )
-            except TelegramError as exc:
-                log.debug("telegram: typing indicator failed in chat %s: %s", self._chat_id, exc)
-            await anyio.sleep(self._typing_interval_s)
+    def typing(self) -> AbstractAsyncContextManager[None]:
+        return typing_indicator(
+            lambda: self._bot.send_chat_action(
+                self._chat_id, ChatAction.TYPING, message_thread_id=self._thread_id
+            ),
+            interval_s=self._typing_interval_s,
+            delay_s=self._typing_delay_s,
+            where=f"telegram chat {self._chat_id}",
+        )
