@@ -21,16 +21,19 @@ OTHER_MODEL = "groq/llama-3.1-8b"
 CANDIDATES = (CODE_MODEL, CHAT_MODEL, OTHER_MODEL)
 PRIMARY = "openai/gpt-4o"
 
-CODE_WORDS = (
+_CODE = (
     "python function bug error exception stack trace compile rust borrow checker async await "
     "class method refactor unit test regex sql query join index database api json parse "
     "typescript type generic segfault pointer memory leak docker build dependency"
-).split()
-CHAT_WORDS = (
+)
+_CHAT = (
     "hello hi thanks weather weekend movie coffee joke friend birthday dinner music party "
     "holiday trip beach song game dog cat garden sunny rainy tired happy morning evening"
-).split()
-FILLER = "how do i what is the a my this can you please tell me about with for".split()
+)
+_FILLER = "how do i what is the a my this can you please tell me about with for"
+CODE_WORDS = _CODE.split()
+CHAT_WORDS = _CHAT.split()
+FILLER = _FILLER.split()
 
 
 def sentence(rng: random.Random, words: list[str]) -> str:

@@ -99,7 +99,8 @@ def test_bad_training_data_is_one_clear_line(
     assert main(["router", "train", str(data), "-o", str(out_path)]) == 1
     err = capsys.readouterr().err
     assert message in err
-    assert err.startswith("error: ") and err.count("\n") == 1
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1
     assert "Traceback" not in err
     assert not out_path.exists()
 
