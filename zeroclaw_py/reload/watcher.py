@@ -22,7 +22,11 @@ import anyio
 
 log = logging.getLogger(__name__)
 
-# watchfiles' own batching: yield quickly (our debounce does the coalescing). Each blocking wait
+# watchfiles yields a batch once no new event arrived for WATCH_STEP_MS (so between one and two
+# steps after the last event); that much quiet has already passed when we see it, and our
+# debounce waits only the rest. The Rust side also wakes every step while idle: 20 ms costs
+# ~4 ms CPU per second and adds ~20-40 ms to a reload, 50 ms ~1 ms/s and ~50-100 ms (measured
+# on 2 cores; bench/reload_latency.py). Each blocking wait
 # ends after RUST_TIMEOUT_MS with an empty batch; the first one proves the watch is installed
 # (`ready`), and the short wait keeps shutdown quick.
 WATCH_STEP_MS = 20
@@ -99,9 +103,10 @@ class ConfigWatcher:
         while True:
             await self._dirty.wait()
             # trailing debounce: wait until the configured quiet time has passed since the
-            # LAST event (events keep moving `_last_event` while we sleep)
+            # LAST event (events keep moving `_last_event` while we sleep); watchfiles already
+            # waited WATCH_STEP_MS of it before handing us the batch
             while True:
-                quiet_s = max(0, self._debounce_ms()) / 1000
+                quiet_s = max(0, self._debounce_ms() - WATCH_STEP_MS) / 1000
                 remaining = self._last_event + quiet_s - time.monotonic()
                 if remaining <= 0:
                     break
