@@ -78,7 +78,10 @@ class Api:
         self._auth.require_session_opening(request)
         session = self._sessions.create()
         log.info("web: session %s opened", session.id)
-        return web.json_response({"session": session.id, "token": session.token})
+        return web.json_response(
+            {"session": session.id, "token": session.token},
+            headers={"Cache-Control": "no-store"},  # a credential: never cached
+        )
 
     async def models(self, request: web.Request) -> web.Response:
         principal = self._auth.api_principal(request)
