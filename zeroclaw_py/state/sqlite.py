@@ -6,7 +6,8 @@ Routes and small values are loaded into memory at open; histories are loaded on 
 kept in a bounded LRU. Writes update memory at once and are queued for the thread
 (write-through, committed in batches), so a message never waits for the disk. History messages
 are rows (a turn appends two and deletes the trimmed oldest), so a turn's write stays small
-however long the history is. `close()` flushes the queue; a hard crash may lose the last few
+however long the history is. Writes reach the thread in batches (every `WRITE_DELAY_S`), one
+transaction each. `close()` flushes everything; a hard crash may lose the last few tens of
 milliseconds of writes.
 """
 
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _Op = Callable[[sqlite3.Connection], Any]
 _Item = tuple[_Op, "Future[Any] | None"] | None  # None stops the thread
-_BATCH = 256  # commit at least every this many writes while the queue stays busy
+_BATCH = 64  # commit at least every this many batches while the queue stays busy
+WRITE_DELAY_S = 0.02  # writes wait at most this long before going to the thread
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS routes ("
@@ -53,6 +55,8 @@ class SqliteStore:
         self._histories: OrderedDict[str, tuple[Message, ...]] = OrderedDict()
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._pending: list[_Op] = []
+        self._flush_handle: asyncio.TimerHandle | None = None
 
     # --- the worker thread ---------------------------------------------------------------
 
@@ -100,9 +104,32 @@ class SqliteStore:
             log.error("state store commit failed: %s", exc)
 
     def _write(self, op: _Op) -> None:
-        self._queue.put((op, None))
+        """Queue a write. Writes are handed to the thread in batches every `WRITE_DELAY_S`:
+        fewer thread wake-ups means less GIL ping-pong with the event loop under load."""
+        self._pending.append(op)
+        if self._flush_handle is None:
+            loop = asyncio.get_running_loop()
+            self._flush_handle = loop.call_later(WRITE_DELAY_S, self._hand_over)
+
+    def _hand_over(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+
+        def run_batch(conn: sqlite3.Connection) -> None:
+            for op in batch:
+                try:
+                    op(conn)
+                except sqlite3.Error as exc:
+                    log.error("state store write failed: %s", exc)
+
+        self._queue.put((run_batch, None))
 
     async def _call(self, op: Callable[[sqlite3.Connection], T]) -> T:
+        self._hand_over()  # a read sees every earlier write
         future: Future[T] = Future()
         self._queue.put((op, future))
         return await asyncio.wrap_future(future)
@@ -135,6 +162,7 @@ class SqliteStore:
         thread, self._thread = self._thread, None
         if thread is None:
             return
+        self._hand_over()
         self._queue.put(None)
         await asyncio.to_thread(thread.join)
 
