@@ -18,6 +18,8 @@ import anyio
 
 log = logging.getLogger(__name__)
 
+_PRUNE_AT = 4096  # chats remembered before stale entries are dropped
+
 
 class EditPacer:
     """At most one message edit per `interval_s` per chat, shared by all replies in that chat."""
@@ -31,7 +33,10 @@ class EditPacer:
         return 0.0 if last is None else max(0.0, last + self.interval_s - time.monotonic())
 
     def mark(self, key: Hashable) -> None:
-        self._last[key] = time.monotonic()
+        now = time.monotonic()
+        self._last[key] = now
+        if len(self._last) > _PRUNE_AT:  # forget chats whose interval has long passed
+            self._last = {k: t for k, t in self._last.items() if now - t < self.interval_s}
 
     async def wait(self, key: Hashable) -> None:
         delay = self.delay(key)

@@ -45,18 +45,27 @@ async def supervise(
     """Run `run()` until cancelled, restarting it after a backoff whenever it returns or fails."""
     while True:
         started = time.monotonic()
+        crash: Exception | None = None
         try:
             await run()
-            outcome = "stopped unexpectedly"
         except fatal:
             raise
         except Exception as exc:  # any crash is logged and followed by a restart
-            log.error("%s crashed: %s: %s", name, type(exc).__name__, exc, exc_info=True)
-            outcome = "crashed"
+            crash = exc
         if time.monotonic() - started > HEALTHY_AFTER_S:
             backoff.reset()
         delay = backoff.next()
-        log.warning("%s %s; restarting in %.1f s", name, outcome, delay)
+        if crash is None:
+            log.warning("%s stopped unexpectedly; restarting in %.1f s", name, delay)
+        else:
+            log.error(
+                "%s crashed (%s: %s); restarting in %.1f s",
+                name,
+                type(crash).__name__,
+                crash,
+                delay,
+                exc_info=crash,
+            )
         await anyio.sleep(delay)
 
 
