@@ -152,6 +152,21 @@ async def test_gemini_quota_429_with_retry_info_is_a_rate_limit(
     assert err.value.retry_after == 7.0
 
 
+async def test_json_error_document_on_a_200_stream(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    body = '{"error": {"message": "model overloaded", "type": "server_error"}}'
+    provider = make(fake_provider, "openai", http)
+    # some OpenAI-compatible servers answer a stream request with a bare JSON error line
+    decoder = provider.stream_decoder(REQUEST)  # type: ignore[attr-defined]
+    with pytest.raises(TransientError, match="model overloaded"):
+        decoder.feed(body)
+    # ... others send it as the first SSE event
+    fake_provider.script("m-1", chunks=[], stream_error=FakeError("server", body=body))
+    with pytest.raises(TransientError, match="model overloaded"):
+        await drain(provider)
+
+
 def test_retry_after_absent_and_garbage() -> None:
     assert classify.retry_after_seconds({"retry-after": "soon"}, None, "") is None
     assert classify.retry_after_seconds(None, {"error": {"retry_after": 4}}, "") == 4.0

@@ -57,6 +57,8 @@ class _Decoder(StreamDecoder):
 
     def feed(self, line: str) -> StreamEvent | None:
         if not line.startswith("data:"):  # sse_data() inlined: this runs once per token
+            if line.startswith("{") and '"error"' in line:
+                raise self.fail(line)  # some compatible servers answer a stream with plain JSON
             return None
         data = line[5:].strip()
         if data == "[DONE]":

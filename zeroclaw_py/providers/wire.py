@@ -94,7 +94,11 @@ class WireProvider:
         return key
 
     def error(
-        self, status: int | None, body: str | bytes, headers: Any, model: str | None
+        self,
+        status: int | None,
+        body: str | bytes,
+        headers: Mapping[str, str] | httpx.Headers | None,
+        model: str | None,
     ) -> ProviderError:
         return classify.http_error(self.id, status, body, headers=headers, model=model)
 
