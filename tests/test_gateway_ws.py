@@ -117,6 +117,8 @@ async def test_model_alias_resolves_like_the_model_command() -> None:
         ({"provider": "nosuch", "model": "x"}, "Unknown provider `nosuch`."),
         ({"provider": "echo", "model": " `` "}, "Model ID cannot be empty."),
         ({"provider": 7}, "'provider' must be a string"),
+        ({"provider": "custom:not a url"}, "Failed to initialize provider `custom:not a url`."),
+        ({"model": "echo-large@work"}, "Pin an auth profile in the chat"),
     ],
 )
 async def test_bad_update_model_sends_error_and_keeps_route_and_connection(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from zeroclaw_py.config.schema import Config
+from zeroclaw_py.errors import UnknownProviderError
 from zeroclaw_py.gateway.sessions import CHANNEL, WebSession
 from zeroclaw_py.metrics import ROUTE_SWITCHES
 from zeroclaw_py.models.refs import (
@@ -52,34 +54,19 @@ async def switch_route(
     config = runtime.config
     key = runtime.conversation_key(session.inbound(""), config)
     current = await runtime.get_route(key)
-    target_provider = current.provider
-    if provider is not None:
-        if not isinstance(provider, str):
-            raise SwitchRejected("'provider' must be a string")
-        spec = registry.resolve(provider, config)
-        if spec is None:
-            raise SwitchRejected(render("provider_unknown", raw=provider))
-        target_provider = spec.id
-    if model is None:
-        choice = ModelChoice(target_provider, current.model)  # like `/models X`: keep the model
-    else:
-        if not isinstance(model, str):
-            raise SwitchRejected("'model' must be a string")
-        text, profile = split_profile(clean_model_arg(model))
-        if profile is not None:
-            raise SwitchRejected(PROFILE_IN_CHAT)
-        resolved = resolve_model(text.strip(), target_provider, config)  # aliases, `p/m`
-        if resolved is None:
-            raise SwitchRejected(render("model_empty"))
-        choice = resolved
+    try:
+        choice = _choose(current, provider, model, config)
+    except UnknownProviderError as exc:  # a malformed `custom:` URL, with the reason
+        raise SwitchRejected(
+            render("provider_init_failed", provider=provider, error=_detail(exc))
+        ) from exc
     if choice.provider != current.provider:
         try:
             await runtime.get_provider(choice.provider, config)
         except Exception as exc:
-            detail = sanitize_api_error(str(exc) or type(exc).__name__)
-            log.warning("web: provider %s failed to initialize: %s", choice.provider, detail)
+            log.warning("web: provider %s failed to initialize: %s", choice.provider, _detail(exc))
             raise SwitchRejected(
-                render("provider_init_failed", provider=choice.provider, error=detail)
+                render("provider_init_failed", provider=choice.provider, error=_detail(exc))
             ) from exc
     new = Route(choice.provider, choice.model)
     if new != current:
@@ -90,3 +77,30 @@ async def switch_route(
         ROUTE_SWITCHES.labels(CHANNEL, kind).inc()
         log.info("web: session %s now on %s", session.id, new.ref)
     return new
+
+
+def _choose(current: Route, provider: object, model: object, config: Config) -> ModelChoice:
+    """Where the request points, resolved like `/models <provider>` then `/model <model>`."""
+    target = current.provider
+    if provider is not None:
+        if not isinstance(provider, str):
+            raise SwitchRejected("'provider' must be a string")
+        spec = registry.resolve(provider, config)
+        if spec is None:
+            raise SwitchRejected(render("provider_unknown", raw=provider))
+        target = spec.id
+    if model is None:
+        return ModelChoice(target, current.model)  # like `/models X`: the model is kept
+    if not isinstance(model, str):
+        raise SwitchRejected("'model' must be a string")
+    text, profile = split_profile(clean_model_arg(model))
+    if profile is not None:
+        raise SwitchRejected(PROFILE_IN_CHAT)
+    choice = resolve_model(text.strip(), target, config)  # aliases, `p/m` forms
+    if choice is None:
+        raise SwitchRejected(render("model_empty"))
+    return choice
+
+
+def _detail(exc: BaseException) -> str:
+    return sanitize_api_error(str(exc) or type(exc).__name__)
