@@ -257,3 +257,25 @@ async def test_anthropic_image_without_caption_sends_no_empty_text(
     await make(fake_provider, "anthropic", http).chat(request)
     blocks = fake_provider.requests[0].json["messages"][0]["content"]
     assert [b["type"] for b in blocks] == ["image"]
+
+
+async def test_stream_options_dropped_once_when_rejected(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    fake_provider.reject_stream_options = True
+    provider = make(fake_provider, "openai", http)
+    for _ in range(2):
+        events = [e async for e in provider.stream(REQUEST)]
+        assert isinstance(events[-1], StreamEnd)
+        assert (
+            "".join(e.text for e in events if isinstance(e, TextDelta)) == "[m-1] hello big world"
+        )
+    sent = [r.json.get("stream_options") for r in fake_provider.requests]
+    assert sent == [{"include_usage": True}, None, None]  # one rejection, then never again
+
+
+async def test_mistral_never_sends_stream_options(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    [e async for e in make(fake_provider, "mistral", http).stream(REQUEST)]
+    assert "stream_options" not in fake_provider.requests[0].json

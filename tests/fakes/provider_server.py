@@ -25,7 +25,8 @@ API (reused by the runtime, gateway, fallback and reload tests):
 `FakeError` (status/message/headers/body overrides). Bodies are each vendor's real shape.
 An unscripted model answers like the echo provider: `[<model>] <last user text>`. Streams send
 one chunk per word (or `chunks=[...]`). `fake.known_models` (set) makes other models 404.
-`fake.reset()` clears scripts and recorded requests.
+`fake.reject_stream_options = True` answers OpenAI stream requests carrying `stream_options`
+with Mistral's 422. `fake.reset()` clears scripts and recorded requests.
 
 Also a pytest fixture `fake_provider` (import it into a test module) and a dev server:
 `python -m tests.fakes.provider_server --port 8089`.
@@ -123,6 +124,7 @@ def _as_error(value: FakeError | str | int | None) -> FakeError | None:
 class FakeProvider:
     models: list[str] = field(default_factory=lambda: ["fake-large", "fake-small"])
     known_models: set[str] | None = None
+    reject_stream_options: bool = False  # answer like Mistral: 422 extra_forbidden
     requests: list[RecordedRequest] = field(default_factory=list)
     host: str = "127.0.0.1"
     port: int = 0
@@ -270,6 +272,8 @@ class FakeProvider:
         if is_models:
             return await self._models(wire, recorded)
         model = recorded.model or ""
+        if self.reject_stream_options and isinstance(body, dict) and "stream_options" in body:
+            return web.json_response(_EXTRA_FORBIDDEN, status=422)
         if not model or (self.known_models is not None and model not in self.known_models):
             step = Step(error=FakeError("not_found"))
         else:
@@ -345,6 +349,22 @@ class FakeProvider:
         return resp
 
 
+_EXTRA_FORBIDDEN = {
+    "object": "error",
+    "message": {
+        "detail": [
+            {
+                "type": "extra_forbidden",
+                "loc": ["body", "stream_options"],
+                "msg": "Extra inputs are not permitted",
+                "input": {"include_usage": True},
+            }
+        ]
+    },
+    "type": "invalid_request_message_error",
+    "param": None,
+    "code": None,
+}
 _PREAMBLE = {"openai": 1, "anthropic": 3, "gemini": 0, "ollama": 0}
 
 

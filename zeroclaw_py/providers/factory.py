@@ -53,6 +53,7 @@ _EXTRA_HEADERS: Mapping[str, Mapping[str, str]] = {
 
 _DEFAULT_KEYS: Mapping[str, str] = {"lmstudio": "lm-studio"}
 _KEYLESS_MODEL_LISTS = frozenset({"openrouter"})
+_NO_STREAM_OPTIONS = frozenset({"mistral"})  # answers 422 to `stream_options`
 _GLOBAL_ENV = ("ZEROCLAW_API_KEY", "API_KEY")
 
 
@@ -138,6 +139,7 @@ def create_provider(spec: ProviderSpec, config: Config, http: httpx.AsyncClient)
         api_key=resolve_credential(spec, config),
         key_required=not (spec.local or spec.custom),
         models_need_key=spec.id not in _KEYLESS_MODEL_LISTS,
+        stream_usage=spec.id not in _NO_STREAM_OPTIONS,
         env_vars=spec.env_vars,
         timeout_s=float(config.reliability.request_timeout_s),
         extra_headers=_EXTRA_HEADERS.get(spec.id, {}),

@@ -2,7 +2,8 @@
 
 `base_url` includes the version path (`https://api.openai.com/v1`); `/chat/completions` and
 `/models` are appended (a base already ending in `/chat/completions` is used as is). Streaming
-asks for `stream_options.include_usage` so the final chunk carries token usage; a stream that
+asks for `stream_options.include_usage` so the final chunk carries token usage (dropped once
+for servers that reject it); a stream that
 stops before `data: [DONE]` is a StreamDroppedError. Images go as `image_url` data URLs.
 """
 
@@ -10,7 +11,10 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from typing import Any
+
+import httpx
 
 from zeroclaw_py.providers.base import (
     ChatRequest,
@@ -21,9 +25,10 @@ from zeroclaw_py.providers.base import (
     Usage,
 )
 from zeroclaw_py.providers.sse import StreamDecoder
-from zeroclaw_py.providers.wire import HttpCall, WireProvider
+from zeroclaw_py.providers.wire import HttpCall, WireProvider, WireSettings
 
 _COMPLETIONS = "/chat/completions"
+log = logging.getLogger("zeroclaw.providers")
 
 
 def data_url(mime_type: str, data: bytes) -> str:
@@ -87,6 +92,20 @@ class _Decoder(StreamDecoder):
 class OpenAIProvider(WireProvider):
     wire = "openai"
 
+    def __init__(self, settings: WireSettings, http: httpx.AsyncClient) -> None:
+        super().__init__(settings, http)
+        self._stream_usage = settings.stream_usage
+
+    def adapt_stream_request(self, status: int, body: bytes) -> bool:
+        """Mistral, Azure, Databricks and some vLLM builds reject `stream_options` (400/422):
+        drop it for this instance and retry once; usage then comes only if the server sends
+        it anyway."""
+        if status in (400, 422) and self._stream_usage and b"stream_options" in body:
+            self._stream_usage = False
+            log.info("provider rejects stream_options; streaming without it provider=%s", self.id)
+            return True
+        return False
+
     def _headers(self, key: str | None) -> dict[str, str]:
         headers = {"content-type": "application/json", **self.settings.extra_headers}
         if key:
@@ -108,7 +127,8 @@ class OpenAIProvider(WireProvider):
             body["max_tokens"] = request.max_tokens
         if stream:
             body["stream"] = True
-            body["stream_options"] = {"include_usage": True}
+            if self._stream_usage:
+                body["stream_options"] = {"include_usage": True}
         return HttpCall("POST", self._completions_url(), self._headers(key), json=body)
 
     def parse_chat(self, body: Any, request: ChatRequest) -> ChatResponse:

@@ -34,6 +34,7 @@ class WireSettings:
     api_key: str | None = None
     key_required: bool = True
     models_need_key: bool = True  # OpenRouter lists its models without a key
+    stream_usage: bool = True  # OpenAI wire: ask for usage in streams (`stream_options`)
     env_vars: tuple[str, ...] = ()
     timeout_s: float = 120.0
     extra_headers: Mapping[str, str] = field(default_factory=dict)
@@ -79,6 +80,10 @@ class WireProvider:
 
     def parse_models(self, body: Any) -> list[str]:
         raise NotImplementedError
+
+    def adapt_stream_request(self, status: int, body: bytes) -> bool:
+        """After a rejected stream request: change something and ask for one retry?"""
+        return False
 
     # --- shared behaviour ---------------------------------------------------------------
 
@@ -130,30 +135,37 @@ class WireProvider:
     async def stream(
         self, request: ChatRequest, *, api_key: str | None = None
     ) -> AsyncIterator[StreamEvent]:
-        call = self.chat_call(request, self.key_for(api_key), stream=True)
+        key = self.key_for(api_key)
         started = False
         try:
-            async with self._http.stream(
-                call.method,
-                call.url,
-                headers=dict(call.headers),
-                json=call.json,
-                params=call.params,
-                timeout=self._timeout,
-            ) as response:
-                if response.status_code >= 400:
-                    body = await response.aread()
-                    raise self.error(response.status_code, body, response.headers, request.model)
-                started = True
-                decoder = self.stream_decoder(request)
-                async for line in response.aiter_lines():
-                    if line:
-                        event = decoder.feed(line)
-                        if event is not None:
-                            yield event
-                        if decoder.done:
-                            break
-                yield decoder.end()
+            for attempt in (1, 2):
+                call = self.chat_call(request, key, stream=True)
+                async with self._http.stream(
+                    call.method,
+                    call.url,
+                    headers=dict(call.headers),
+                    json=call.json,
+                    params=call.params,
+                    timeout=self._timeout,
+                ) as response:
+                    if response.status_code >= 400:
+                        body = await response.aread()
+                        if attempt == 1 and self.adapt_stream_request(response.status_code, body):
+                            continue
+                        raise self.error(
+                            response.status_code, body, response.headers, request.model
+                        )
+                    started = True
+                    decoder = self.stream_decoder(request)
+                    async for line in response.aiter_lines():
+                        if line:
+                            event = decoder.feed(line)
+                            if event is not None:
+                                yield event
+                            if decoder.done:
+                                break
+                    yield decoder.end()
+                    return
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             if started:
                 raise classify.stream_dropped(
