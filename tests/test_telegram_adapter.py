@@ -296,3 +296,30 @@ async def test_photo_and_image_document_are_downloaded(fake: FakeTelegram) -> No
     assert fourth.unsupported_attachments == ("photo over 10 MiB",)
     assert fake.sent("getFile")[0]["file_id"] == "big"
     assert "huge" not in [f["file_id"] for f in fake.sent("getFile")]
+
+
+async def test_server_errors_are_retried_then_delivered(fake: FakeTelegram) -> None:
+    for _ in range(2):
+        fake.fail_next("sendMessage", 502, "Bad Gateway")
+    runtime = RecordingRuntime()
+    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+        fake.push_message("hi")
+        with anyio.fail_after(5):
+            await fake.wait_for(lambda: list(fake.texts.values()) == ["echo: hi"])
+    assert fake.count("sendMessage") == 3
+
+
+async def test_a_reply_lost_after_the_last_try_is_logged(
+    fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    for _ in range(4):
+        fake.fail_next("sendMessage", 502, "Bad Gateway")
+    runtime = RecordingRuntime()
+    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+        fake.push_message("hi")
+        with anyio.fail_after(5):
+            await runtime.finished.wait()  # send() returned: every try was made
+    assert fake.count("sendMessage") == 4
+    lost = [r for r in caplog.records if "could not deliver" in r.getMessage()]
+    assert [r.levelname for r in lost] == ["ERROR"]
+    assert fake.texts == {}

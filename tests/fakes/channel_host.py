@@ -24,6 +24,7 @@ FAST = Timings(
     watchdog_grace_s=0.5,
     typing_interval_s=0.05,
     typing_delay_s=0.0,
+    retry_first_s=0.01,
     edit_interval_s=0.05,
     restart_first_s=0.05,
     restart_cap_s=0.2,
@@ -40,6 +41,7 @@ class RecordingRuntime:
         self.hold = anyio.Event()  # set it to block turns (typing tests)
         self.hold.set()
         self.received = anyio.Event()
+        self.finished = anyio.Event()  # set when a handle() call has returned
 
     async def handle(self, msg: InboundMessage, responder: Responder) -> None:
         self.messages.append(msg)
@@ -53,6 +55,7 @@ class RecordingRuntime:
                 await responder.finish(Answer("".join(self.tokens), "echo", "echo"))
             else:
                 await responder.send(text)
+        self.finished.set()
 
 
 class FakeHost:

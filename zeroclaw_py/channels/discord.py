@@ -23,7 +23,7 @@ import discord
 from zeroclaw_py.channels import media
 from zeroclaw_py.channels.base import InboundMessage
 from zeroclaw_py.channels.discord_http import route_client
-from zeroclaw_py.channels.discord_reply import TYPING_INTERVAL_S, DiscordResponder
+from zeroclaw_py.channels.discord_reply import DiscordResponder
 from zeroclaw_py.channels.drafts import EditPacer
 from zeroclaw_py.channels.mentions import BotIdentity, addressed_text
 from zeroclaw_py.channels.supervise import Timings, supervise
@@ -229,8 +229,7 @@ class DiscordService:
                     message.channel.id,
                     stream=self._config.stream_mode == "partial",
                     pacer=self._pacer,
-                    typing_interval_s=self.timings.typing_interval_s or TYPING_INTERVAL_S,
-                    typing_delay_s=self.timings.typing_delay_s,
+                    timings=self.timings,
                 )
                 await self._host.runtime.handle(inbound, responder)
             except Exception:  # one bad message must not stop the others

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import TypeVar
 
 import aiohttp
-import anyio
 import discord
 
 from zeroclaw_py.channels.base import Answer
 from zeroclaw_py.channels.drafts import DraftStream, EditPacer
+from zeroclaw_py.channels.supervise import RetryDelay, Timings, with_retries
 from zeroclaw_py.channels.text import split_discord
 from zeroclaw_py.channels.typing_indicator import typing_indicator
 
@@ -27,24 +26,18 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SEND_TRIES = 4
 TYPING_INTERVAL_S = 8.0  # Discord shows "typing" for ~10 s after each trigger
 _NO_PINGS = discord.AllowedMentions.none()
 _TRANSIENT = (discord.DiscordServerError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
 
 
-async def call_api(what: str, call: Callable[[], Awaitable[T]]) -> T:
-    """Retry transient failures with backoff; client errors (4xx) are raised at once."""
-    for attempt in range(1, SEND_TRIES + 1):
-        try:
-            return await call()
-        except _TRANSIENT as exc:
-            if attempt == SEND_TRIES:
-                raise
-            delay = 0.5 * 2 ** (attempt - 1)
-            log.warning("discord: %s failed (%s); retry %d in %.1f s", what, exc, attempt, delay)
-            await anyio.sleep(delay)
-    raise AssertionError("unreachable")
+def retry_delay(first_s: float) -> RetryDelay:
+    """Server errors and dropped connections back off; client errors (4xx) are final."""
+
+    def delay(exc: Exception, attempt: int) -> float | None:
+        return first_s * 2.0 ** (attempt - 1) if isinstance(exc, _TRANSIENT) else None
+
+    return delay
 
 
 class DiscordResponder:
@@ -57,14 +50,13 @@ class DiscordResponder:
         *,
         stream: bool = False,
         pacer: EditPacer | None = None,
-        typing_interval_s: float = TYPING_INTERVAL_S,
-        typing_delay_s: float = 0.0,
+        timings: Timings | None = None,
     ) -> None:
         self._channel = channel
         self._channel_id = channel_id
         self._stream = stream
-        self._typing_interval_s = typing_interval_s
-        self._typing_delay_s = typing_delay_s
+        self._timings = timings or Timings()
+        self._retry = retry_delay(self._timings.retry_first_s)
         self._draft_message: discord.Message | None = None
         self._draft = DraftStream(
             key=channel_id,
@@ -86,8 +78,10 @@ class DiscordResponder:
 
     async def _post(self, chunk: str) -> discord.Message | None:
         try:
-            return await call_api(
-                "send", lambda: self._channel.send(chunk, allowed_mentions=_NO_PINGS)
+            return await with_retries(
+                "discord: send",
+                lambda: self._channel.send(chunk, allowed_mentions=_NO_PINGS),
+                self._retry,
             )
         except (discord.HTTPException, *_TRANSIENT) as exc:
             log.error(
@@ -112,12 +106,16 @@ class DiscordResponder:
     async def _edit_draft(self, text: str, final: bool) -> None:
         message = self._draft_message
         assert message is not None
-        await call_api("edit", lambda: message.edit(content=text, allowed_mentions=_NO_PINGS))
+        await with_retries(
+            "discord: edit",
+            lambda: message.edit(content=text, allowed_mentions=_NO_PINGS),
+            self._retry,
+        )
 
     def typing(self) -> AbstractAsyncContextManager[None]:
         return typing_indicator(
             self._channel.typing,
-            interval_s=self._typing_interval_s,
-            delay_s=self._typing_delay_s,
+            interval_s=self._timings.typing_interval_s or TYPING_INTERVAL_S,
+            delay_s=self._timings.typing_delay_s,
             where=f"discord channel {self._channel_id}",
         )

@@ -1,7 +1,8 @@
-"""Keep a channel's receive loop alive: restart it with exponential backoff when it crashes.
+"""Resilience shared by Telegram and Discord: restart a crashed receive loop with backoff,
+retry a failed API call a bounded number of times, and the clocks of both (`Timings`).
 
-Shared by Telegram and Discord. A loop that ran for a while before failing starts again from the
-first backoff, so one hiccup a day does not accumulate into minute-long pauses.
+A loop that ran for a while before failing starts again from the first backoff, so one hiccup a
+day does not accumulate into minute-long pauses.
 """
 
 from __future__ import annotations
@@ -10,10 +11,15 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import anyio
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+API_TRIES = 4  # attempts per platform API call (flood-control waits included)
 
 
 @dataclass
@@ -79,9 +85,32 @@ class Timings:
     typing_interval_s: float | None = None  # None = the platform's default
     typing_delay_s: float = 0.3  # answers ready sooner show no typing indicator at all
     edit_interval_s: float | None = None  # None = the config's (Telegram) or 1 s (Discord)
+    retry_first_s: float = 0.5  # first backoff between attempts of a failed API call
     restart_first_s: float = 2.0
     restart_cap_s: float = 60.0
     guild_ready_timeout_s: float = 2.0  # discord.py waits this long for GUILD_CREATEs
 
     def backoff(self, cap: float | None = None) -> Backoff:
         return Backoff(first=self.restart_first_s, cap=min(self.restart_cap_s, cap or 1e9))
+
+
+RetryDelay = Callable[[Exception, int], "float | None"]
+"""(error, attempt number) -> seconds to wait before the next attempt, or None: do not retry."""
+
+
+async def with_retries(
+    what: str, call: Callable[[], Awaitable[T]], retry_delay: RetryDelay, tries: int = API_TRIES
+) -> T:
+    """Run `call`, retrying while `retry_delay` says the error is transient (bounded)."""
+    for attempt in range(1, tries + 1):
+        try:
+            return await call()
+        except Exception as exc:
+            delay = retry_delay(exc, attempt)
+            if delay is None or attempt == tries:
+                raise
+            log.warning(
+                "%s failed (%s); retry %d/%d in %.1f s", what, exc, attempt, tries - 1, delay
+            )
+        await anyio.sleep(delay)
+    raise AssertionError("unreachable")

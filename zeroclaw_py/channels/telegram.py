@@ -30,7 +30,7 @@ from zeroclaw_py.channels.drafts import EditPacer
 from zeroclaw_py.channels.mentions import BotIdentity
 from zeroclaw_py.channels.supervise import Timings, supervise
 from zeroclaw_py.channels.telegram_inbound import build_inbound
-from zeroclaw_py.channels.telegram_reply import TYPING_INTERVAL_S, TelegramResponder
+from zeroclaw_py.channels.telegram_reply import TelegramResponder
 from zeroclaw_py.errors import ChannelStartError
 
 if TYPE_CHECKING:
@@ -230,8 +230,7 @@ class TelegramService:
                     message.message_thread_id if message.is_topic_message else None,
                     stream=self._config.stream_mode == "partial",
                     pacer=self._pacer,
-                    typing_interval_s=self.timings.typing_interval_s or TYPING_INTERVAL_S,
-                    typing_delay_s=self.timings.typing_delay_s,
+                    timings=self.timings,
                 )
                 await self._host.runtime.handle(inbound, responder)
             except Exception:  # one bad message must not stop the others

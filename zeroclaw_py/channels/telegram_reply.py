@@ -1,34 +1,29 @@
 """Sending answers to one Telegram chat: Markdown with a plain-text retry, flood control, splitting
 at 4096 UTF-16 units, a typing indicator, and `partial` streaming by editing one message.
 
-Every Bot API call goes through `call_api`, the one place that honours `RetryAfter` and retries
-network errors a bounded number of times. A reply that still cannot be delivered is logged as an
-error (never dropped silently); the dispatcher is not interrupted by a delivery failure.
+Every Bot API call goes through `with_retries` with `retry_delay`, the one place that honours
+`RetryAfter` and retries network errors a bounded number of times. A reply that still cannot be
+delivered is logged as an error (never dropped silently); the dispatcher is not interrupted.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
-from typing import TypeVar
 
-import anyio
 from telegram import Bot, Message
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from zeroclaw_py.channels.base import Answer
 from zeroclaw_py.channels.drafts import DraftStream, EditPacer
+from zeroclaw_py.channels.supervise import RetryDelay, Timings, with_retries
 from zeroclaw_py.channels.text import split_telegram
 from zeroclaw_py.channels.typing_indicator import typing_indicator
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
-SEND_TRIES = 4  # per API call; flood-control waits count as tries too
 MAX_FLOOD_WAIT_S = 60.0
 TYPING_INTERVAL_S = 4.0  # Telegram shows "typing" for ~5 s after each chat action
 
@@ -47,28 +42,19 @@ def _is_not_modified(exc: BadRequest) -> bool:
     return "message is not modified" in exc.message.lower()
 
 
-async def call_api(what: str, call: Callable[[], Awaitable[T]]) -> T:
-    """Run one Bot API call, waiting out flood control and retrying network errors (bounded).
+def retry_delay(first_s: float) -> RetryDelay:
+    """Flood control waits what Telegram asks; network errors back off; the rest is final."""
 
-    BadRequest and other client errors are raised at once: retrying cannot fix them.
-    """
-    for attempt in range(1, SEND_TRIES + 1):
-        try:
-            return await call()
-        except RetryAfter as exc:
-            delay = _retry_after_s(exc)
-            if attempt == SEND_TRIES:
-                raise
-            log.warning("telegram: %s hit flood control; waiting %.1f s", what, delay)
-        except BadRequest:
-            raise
-        except NetworkError as exc:  # includes TimedOut
-            if attempt == SEND_TRIES:
-                raise
-            delay = 0.5 * 2 ** (attempt - 1)
-            log.warning("telegram: %s failed (%s); retry %d in %.1f s", what, exc, attempt, delay)
-        await anyio.sleep(delay)
-    raise AssertionError("unreachable")
+    def delay(exc: Exception, attempt: int) -> float | None:
+        if isinstance(exc, RetryAfter):
+            return _retry_after_s(exc)
+        if isinstance(exc, BadRequest):
+            return None  # a malformed request stays malformed
+        if isinstance(exc, NetworkError):  # includes TimedOut
+            return first_s * 2.0 ** (attempt - 1)
+        return None
+
+    return delay
 
 
 class TelegramResponder:
@@ -82,15 +68,14 @@ class TelegramResponder:
         *,
         stream: bool = False,
         pacer: EditPacer | None = None,
-        typing_interval_s: float = TYPING_INTERVAL_S,
-        typing_delay_s: float = 0.0,
+        timings: Timings | None = None,
     ) -> None:
         self._bot = bot
         self._chat_id = chat_id
         self._thread_id = thread_id
         self._stream = stream
-        self._typing_interval_s = typing_interval_s
-        self._typing_delay_s = typing_delay_s
+        self._timings = timings or Timings()
+        self._retry = retry_delay(self._timings.retry_first_s)
         self._draft_id: int | None = None
         self._draft = DraftStream(
             key=chat_id,
@@ -134,11 +119,12 @@ class TelegramResponder:
             return None
 
     async def _post(self, text: str, parse_mode: str | None) -> Message:
-        return await call_api(
-            "sendMessage",
+        return await with_retries(
+            "telegram: sendMessage",
             lambda: self._bot.send_message(
                 self._chat_id, text, parse_mode=parse_mode, message_thread_id=self._thread_id
             ),
+            self._retry,
         )
 
     # --- streaming -------------------------------------------------------------------------
@@ -152,11 +138,12 @@ class TelegramResponder:
 
     async def _open_draft(self, preview: str) -> bool:
         try:
-            message = await call_api(
-                "sendMessage",
+            message = await with_retries(
+                "telegram: sendMessage",
                 lambda: self._bot.send_message(
                     self._chat_id, preview, message_thread_id=self._thread_id
                 ),
+                self._retry,
             )
         except TelegramError as exc:
             log.warning(
@@ -182,11 +169,12 @@ class TelegramResponder:
         assert self._draft_id is not None
         draft_id = self._draft_id
         try:
-            await call_api(
-                "editMessageText",
+            await with_retries(
+                "telegram: editMessageText",
                 lambda: self._bot.edit_message_text(
                     text, chat_id=self._chat_id, message_id=draft_id, parse_mode=parse_mode
                 ),
+                self._retry,
             )
         except BadRequest as exc:
             if not _is_not_modified(exc):
@@ -199,7 +187,7 @@ class TelegramResponder:
             lambda: self._bot.send_chat_action(
                 self._chat_id, ChatAction.TYPING, message_thread_id=self._thread_id
             ),
-            interval_s=self._typing_interval_s,
-            delay_s=self._typing_delay_s,
+            interval_s=self._timings.typing_interval_s or TYPING_INTERVAL_S,
+            delay_s=self._timings.typing_delay_s,
             where=f"telegram chat {self._chat_id}",
         )
