@@ -9,6 +9,7 @@ import pytest
 
 from tests.fakes.provider_server import FakeProvider
 from tests.harness import RecordingResponder, ask, msg, running_runtime
+from zeroclaw_py.config.load import parse_config
 from zeroclaw_py.config.schema import ProviderSettings
 
 pytestmark = pytest.mark.anyio
@@ -61,8 +62,12 @@ async def test_reload_changing_settings_replaces_instance_for_new_turns_only() -
         assert retired == ["f"]
         new = await runtime.get_provider("f")
         assert new is not old
+        await runtime.pool.settle()
+        assert runtime.pool.closed == 0  # the turn in flight still holds the old instance
         await running
         assert responder.replies == ["old answer"]
+        await runtime.pool.settle()
+        assert runtime.pool.closed == 1
         fake.script("slow", reply="new answer")
         assert await ask(runtime, "again") == "new answer"
     chats = [r.api_key for r in fake.requests if r.model == "slow"]
@@ -83,6 +88,8 @@ async def test_removed_provider_is_retired() -> None:
         assert runtime.apply_config(dataclasses.replace(runtime.config, providers=providers)) == [
             "f"
         ]
+        await runtime.pool.settle()
+        assert runtime.pool.closed == 1  # idle: closed at once
 
 
 async def test_drain_waits_for_turns_in_flight() -> None:
@@ -100,3 +107,11 @@ async def test_drain_waits_for_turns_in_flight() -> None:
         assert runtime.in_flight == 0
         await running
         assert responder.replies == ["done"]
+
+
+async def test_reload_invalidates_the_catalog() -> None:
+    async with running_runtime() as runtime:
+        assert runtime.catalog().lookup("openai", "gpt-4o") is None
+        agent = parse_config('[agent.models."openai/gpt-4o"]\nalias = "Four"\n', env={}).agent
+        runtime.apply_config(dataclasses.replace(runtime.config, agent=agent))
+        assert runtime.catalog().lookup("openai", "gpt-4o") is not None

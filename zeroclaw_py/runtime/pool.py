@@ -48,6 +48,7 @@ class ProviderPool:
         self._memo_config: Config | None = None
         self._memo: dict[str, tuple[ProviderSpec, PoolKey]] = {}
         self.created = 0  # instances built so far (observability and tests)
+        self.closed = 0  # instances closed so far
 
     @staticmethod
     def spec_for(provider_id: str, config: Config) -> ProviderSpec:
@@ -146,23 +147,27 @@ class ProviderPool:
         return [key[0] for key in stale]
 
     def _close_later(self, entry: _Entry) -> None:
-        task = asyncio.get_running_loop().create_task(_close(entry.provider))
+        task = asyncio.get_running_loop().create_task(self._close(entry.provider))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
+
+    async def settle(self) -> None:
+        """Wait for retired instances that are being closed right now."""
+        while self._closing:
+            await asyncio.gather(*self._closing)
 
     async def aclose(self) -> None:
         entries, self._entries = list(self._entries.values()), {}
         for entry in entries:
-            await _close(entry.provider)
-        if self._closing:
-            await asyncio.gather(*self._closing)
+            await self._close(entry.provider)
+        await self.settle()
 
-
-async def _close(provider: Provider) -> None:
-    try:
-        await provider.aclose()
-    except Exception as exc:
-        log.warning("closing provider %s failed: %s", provider.id, _describe(exc))
+    async def _close(self, provider: Provider) -> None:
+        try:
+            await provider.aclose()
+        except Exception as exc:
+            log.warning("closing provider %s failed: %s", provider.id, _describe(exc))
+        self.closed += 1
 
 
 def _describe(exc: BaseException) -> str:
