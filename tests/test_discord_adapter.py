@@ -195,3 +195,15 @@ def test_library_names_we_rely_on_exist() -> None:
     assert isinstance(Route.BASE, str)
     assert DiscordWebSocket.DEFAULT_GATEWAY is not None
     assert hasattr(discord.http.HTTPClient, "ws_connect")
+
+
+async def test_gateway_drop_is_survived(fake: FakeDiscord) -> None:
+    runtime = RecordingRuntime()
+    async with _run(fake, runtime):
+        await fake.drop_gateway()
+        with anyio.fail_after(10):
+            await fake.wait_ready()  # the client came back and identified again
+        await fake.send_message("still there?")
+        await _sent(fake, 1)
+    assert fake.identifies == 2
+    assert runtime.messages[0].text == "still there?"

@@ -52,6 +52,8 @@ class FakeDiscord:
         self.me = user(BOT_ID, BOT_NAME, bot=True)
         self.calls: list[Call] = []
         self.identify: dict[str, Any] | None = None
+        self.identifies = 0
+        self.resumes = 0
         self.heartbeats = 0
         self.messages: dict[str, dict[str, Any]] = {}  # id -> message we stored (sent by the bot)
         self.files: dict[str, bytes] = {}
@@ -152,6 +154,12 @@ class FakeDiscord:
             item["content_type"] = content_type
         return item
 
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Close the gateway connection like a Discord-side failure (the client reconnects)."""
+        assert self._ws is not None
+        self._ready.clear()
+        await self._ws.close(code=code, message=b"Unknown error")
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         assert self._ws is not None, "no gateway connection"
         self._seq += 1
@@ -171,7 +179,11 @@ class FakeDiscord:
                 continue
             data = json.loads(msg.data)
             if data["op"] == 2:
+                self.identifies += 1
                 await self._on_identify(data["d"])
+            elif data["op"] == 6:  # RESUME: we keep no sessions, so make the client identify
+                self.resumes += 1
+                await ws.send_str(json.dumps({"op": 9, "d": False, "s": None, "t": None}))
             elif data["op"] == 1:
                 self.heartbeats += 1
                 await ws.send_str(json.dumps({"op": 11}))
