@@ -119,3 +119,14 @@ def test_two_processes_writing_lose_nothing(tmp_path: Path) -> None:
     profiles = AuthProfileStore(path).load().profiles
     assert len(profiles) == 30
     assert {p.split(":")[0] for p in profiles} == {"p0", "p1"}
+
+
+def test_loaded_secrets_join_the_scrubber(tmp_path: Path) -> None:
+    from zeroclaw_py.providers.scrub import scrub
+
+    store = AuthProfileStore(tmp_path / "a.json")
+    store.upsert_profile(
+        "acme:x", {"type": "oauth", "provider": "acme", "access": "plainaccess77", "refresh": "r"}
+    )
+    store.load()
+    assert scrub("bad token plainaccess77 here") == "bad token [REDACTED] here"

@@ -14,12 +14,14 @@ Times are unix seconds from an injected `now` (the store keeps milliseconds, Ope
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from zeroclaw_py.errors import UnknownProviderError
 from zeroclaw_py.models.auth_store import AuthProfileStore, AuthStoreData
 
 if TYPE_CHECKING:
@@ -92,8 +94,18 @@ class ProfileChoice:
         return self.blocked_until == 0.0
 
 
+@functools.lru_cache(maxsize=512)
 def norm_provider(name: str) -> str:
-    return name.strip().lower()
+    """The id profiles are matched on: case-insensitive, registry aliases folded (`Claude` and
+    `anthropic` are one provider); names the registry does not know are lower-cased."""
+    from zeroclaw_py.providers.registry import resolve
+
+    key = name.strip().lower()
+    try:
+        spec = resolve(key)
+    except UnknownProviderError:
+        return key
+    return spec.id if spec is not None else key
 
 
 def declared_profiles(config: Config, provider: str) -> list[str]:

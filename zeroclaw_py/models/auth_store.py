@@ -64,6 +64,16 @@ class AuthStoreData:
         return [pid for pid, cred in self.profiles.items() if cred.get("provider") == provider]
 
 
+SECRET_FIELDS: Final = ("key", "token", "access", "refresh")
+
+
+def _register_secrets(data: AuthStoreData) -> None:
+    """Every stored credential joins the process-wide scrubber, so no log or reply shows it."""
+    from zeroclaw_py.providers.scrub import register_secret
+
+    register_secret(*(str(c[f]) for c in data.profiles.values() for f in SECRET_FIELDS if c.get(f)))
+
+
 def default_path() -> Path:
     return paths.state_dir() / paths.AUTH_PROFILES_FILE
 
@@ -116,6 +126,7 @@ class AuthProfileStore:
         if self._cache is not None and key == self._cache_key:
             return self._cache
         data = self._parse(self._read_raw())
+        _register_secrets(data)
         self._cache_key, self._cache = key, data
         return data
 
