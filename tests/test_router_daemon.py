@@ -39,7 +39,7 @@ def ready_factory(host: services.ServiceHost, config: Config) -> Ready:
     return Ready()
 
 
-def config_text(model_path: Path) -> str:
+def config_text(model_path: str) -> str:
     return f"""\
 [gateway]
 enabled = false
@@ -69,7 +69,7 @@ async def test_daemon_runs_and_reloads_the_router(
     swapped = trained_router(seed=9).dumps().replace(CODE_MODEL, "tmp/x")
     atomic_write_text(second, swapped.replace(CHAT_MODEL, CODE_MODEL).replace("tmp/x", CHAT_MODEL))
     path = zeroclaw_home / "config.toml"
-    path.write_text(config_text(first))
+    path.write_text(config_text(first.name))  # relative: from the config's directory
     daemon = Daemon(parse_config(path.read_text(), source=path, env={}), path)
 
     task = asyncio.create_task(daemon.run())
@@ -85,7 +85,7 @@ async def test_daemon_runs_and_reloads_the_router(
         assert result["reloaded"] is False
         assert result["result"] == "unchanged"
 
-        path.write_text(config_text(second))  # an edit of [router] is a hot `reload-router`
+        path.write_text(config_text(second.name))  # an edit of [router] is a hot `reload-router`
         plan = await daemon.reload_config(source="test")
         assert plan
         assert service.select(CODE_QUESTION) == CHAT_MODEL

@@ -21,6 +21,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -28,7 +29,7 @@ import anyio
 from zeroclaw_py import router as registry
 from zeroclaw_py.metrics import ROUTER_RELOADS
 from zeroclaw_py.router.model import STRATEGIES, KnnRouter, RouterError, load_router
-from zeroclaw_py.router.source import Source, open_source
+from zeroclaw_py.router.source import Source, is_url, open_source
 
 if TYPE_CHECKING:
     from zeroclaw_py.config.schema import Config, RouterConfig
@@ -154,7 +155,7 @@ class RouterService:
             names = ", ".join(STRATEGIES)
             return self._failed(cfg.strategy, f"unknown strategy {cfg.strategy!r} ({names})")
         settings: Settings = (cfg.strategy, cfg.model_path, tuple(cfg.candidates))
-        source = await self._source_for(cfg.model_path)
+        source = await self._source_for(resolve_location(cfg.model_path, self._config()))
         # Forced: anything but the serving content is worth loading. Polling: skip what was
         # already tried, so a broken file costs one error line until it changes.
         basis = self._loaded if forced else self._attempted
@@ -236,6 +237,16 @@ class RouterService:
         if not task.done():
             task.cancel()
             await asyncio.wait({task})
+
+
+def resolve_location(location: str, config: Config) -> str:
+    """URLs as they are; a relative path is relative to the config file's directory."""
+    if is_url(location):
+        return location
+    path = Path(location).expanduser()
+    if not path.is_absolute() and config.source is not None:
+        path = config.source.parent / path
+    return str(path)
 
 
 def strategy_name(name: str) -> str:

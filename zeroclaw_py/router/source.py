@@ -60,7 +60,7 @@ def open_source(location: str) -> Source:
 class FileSource:
     def __init__(self, location: str) -> None:
         self.location = location
-        self.path = Path(location).expanduser()
+        self.path = Path(location)
 
     def describe(self) -> str:
         return str(self.path)
