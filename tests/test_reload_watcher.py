@@ -137,3 +137,32 @@ async def test_stop_event_ends_the_watch_promptly(tmp_path: Path) -> None:
             group.start_soon(watcher.run, stop)
             await watcher.ready.wait()
             stop.set()
+
+
+async def test_a_symlinked_config_follows_edits_of_its_target(tmp_path: Path) -> None:
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    target = dotfiles / "zeroclaw.toml"
+    target.write_text("a = 1\n")
+    link_dir = tmp_path / "conf"
+    link_dir.mkdir()
+    path = link_dir / "config.toml"
+    path.symlink_to(target)
+    async with watching(path) as (_, seen):
+        write_atomic(target, "a = 2\n")  # an editor saving the real file
+        await seen.until("a = 2\n")
+
+
+async def test_a_configmap_style_symlink_swap_is_seen(tmp_path: Path) -> None:
+    mount = tmp_path / "mount"
+    (mount / "..v1").mkdir(parents=True)
+    (mount / "..v1" / "config.toml").write_text("a = 1\n")
+    (mount / "..data").symlink_to("..v1")
+    path = mount / "config.toml"
+    path.symlink_to("..data/config.toml")
+    async with watching(path) as (_, seen):
+        (mount / "..v2").mkdir()
+        (mount / "..v2" / "config.toml").write_text("a = 2\n")
+        (mount / "..data_tmp").symlink_to("..v2")
+        (mount / "..data_tmp").replace(mount / "..data")  # the atomic swap kubelet does
+        await seen.until("a = 2\n")

@@ -55,31 +55,49 @@ class ConfigWatcher:
         self._dirty = anyio.Event()
         self._last_event = 0.0
         self.ready = anyio.Event()  # set once the directory watch is installed
+        self._files: set[Path] = set()
+        self._dirs: list[Path] = []
+        self._any_in: set[Path] = set()
+
+    def _targets(self) -> None:
+        """Which directories to watch and which events count.
+
+        A symlinked config is followed: edits of the target (a dotfiles checkout) are seen in
+        the target's directory, and when the link itself lives in a symlink farm (a Kubernetes
+        ConfigMap mount swaps a `..data` link, never touching `config.toml`), any event in the
+        link's directory counts; a reload that finds nothing changed is a cheap no-op.
+        """
+        link = self.path.absolute()
+        target = self.path.resolve()
+        self._files = {link, target}
+        self._dirs = sorted({link.parent, target.parent})
+        self._any_in = {link.parent} if self.path.is_symlink() else set()
 
     def _accept(self, change: object, changed: str) -> bool:
-        return Path(changed).name == self.path.name
+        path = Path(changed)
+        return path in self._files or path.parent in self._any_in
 
     async def run(self, stop_event: anyio.Event) -> None:
         """Watch until `stop_event` is set. Returns at once if the directory cannot be watched."""
-        directory = self.path.parent
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._targets()
         except OSError as exc:
-            log.warning("config watcher disabled: cannot create %s: %s", directory, exc)
+            log.warning("config watcher disabled for %s: %s", self.path, exc)
             self.ready.set()
             return
         async with anyio.create_task_group() as group:
             group.start_soon(self._debounce_loop)
             try:
-                await self._watch(directory, stop_event)
+                await self._watch(stop_event)
             finally:
                 group.cancel_scope.cancel()
 
-    async def _watch(self, directory: Path, stop_event: anyio.Event) -> None:
+    async def _watch(self, stop_event: anyio.Event) -> None:
         from watchfiles import awatch  # lazy: only the daemon watches files
 
         watcher = awatch(
-            directory,
+            *self._dirs,
             watch_filter=self._accept,
             stop_event=stop_event,
             recursive=False,
