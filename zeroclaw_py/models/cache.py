@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zeroclaw_py.fsutil import atomic_write_json, file_lock
 from zeroclaw_py.paths import MODELS_CACHE_FILE
 
 log = logging.getLogger(__name__)
@@ -95,6 +94,8 @@ def write_entry(
     entry = CacheEntry(
         provider_id, int(time.time() if now is None else now), tuple(normalize_ids(models))
     )
+    from zeroclaw_py.fsutil import file_lock  # writers only; readers stay import-light
+
     with file_lock(cache_path(state_dir)):
         _store(state_dir, entry)
     return entry
@@ -114,6 +115,8 @@ def _store(state_dir: Path, entry: CacheEntry) -> None:
             for e in entries
         ]
     }
+    from zeroclaw_py.fsutil import atomic_write_json
+
     atomic_write_json(cache_path(state_dir), payload)
 
 

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from zeroclaw_py.config.schema import Config, InputKind
-from zeroclaw_py.fsutil import atomic_write_json
 from zeroclaw_py.models.cache import cache_path, read_entries
 from zeroclaw_py.paths import MODEL_CATALOG_FILE
 
@@ -152,6 +151,8 @@ class Catalog:
         }
 
     def write(self, state_dir: Path) -> Path:
+        from zeroclaw_py.fsutil import atomic_write_json
+
         path = state_dir / MODEL_CATALOG_FILE
         atomic_write_json(path, self.to_json())
         return path

@@ -19,7 +19,6 @@ Contract:
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 from collections.abc import Hashable, Mapping
@@ -113,6 +112,8 @@ def effective_base_url(spec: ProviderSpec, config: Config) -> str:
 
 
 def settings_fingerprint(spec: ProviderSpec, config: Config) -> Hashable:
+    import hashlib  # not at module level: `models list` imports this module for base URLs
+
     key = resolve_credential(spec, config)
     key_hash = hashlib.sha256(key.encode()).hexdigest()[:16] if key else None
     return (
