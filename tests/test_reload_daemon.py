@@ -14,6 +14,7 @@ import anyio
 import httpx
 import pytest
 
+from tests.fakes.telegram_api import serve_telegram
 from tests.harness import ask
 from tests.reload_support import LogWatch, watch_logs, write_atomic
 from zeroclaw_py.cli import main as cli_main
@@ -183,3 +184,36 @@ def test_zeroclaw_reload_refuses_an_invalid_file(
     assert cli_main(["reload"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("config reload skipped (invalid config): channels_config.telegram.")
+
+
+def telegram_config(port: int, base: str, token: str, allowed: list[str]) -> str:
+    users = ", ".join(f'"{u}"' for u in allowed)
+    return daemon_config("echo/echo", port) + (
+        f'\n[channels_config.telegram]\nbot_token = "{token}"\nallowed_users = [{users}]\n'
+        f'api_base_url = "{base}"\n'
+    )
+
+
+async def test_a_telegram_edit_restarts_only_that_channel(zeroclaw_home: Path) -> None:
+    async with serve_telegram() as fake:
+        port = free_port()
+        text = telegram_config(port, fake.base, fake.token, ["alice"])
+        async with running_daemon(zeroclaw_home, text) as d:
+            assert "telegram" in d.daemon.services
+            gateway = d.daemon.services["gateway"]
+            fake.push_message("hi", user_id=8, username="bob")
+            with anyio.fail_after(10):
+                await fake.wait_for(lambda: fake.count("sendMessage") == 1)
+            assert "allowed_users" in fake.sent()[0]["text"]  # bob is told how to get in
+
+            write_atomic(d.path, telegram_config(port, fake.base, fake.token, ["alice", "bob"]))
+            await d.wait_log("config hot reload applied (channels_config.telegram.allowed_users)")
+            assert "restarting telegram channel" in d.logs.lines
+            assert d.daemon.services["gateway"] is gateway  # nothing else restarted
+
+            fake.push_message("hello again", user_id=8, username="bob")
+            with anyio.fail_after(10):
+                await fake.wait_for(lambda: fake.count("sendMessage") == 2)
+            assert fake.sent()[1]["text"] == "[echo] hello again"
+        assert d.logs.lines.count("service telegram started") == 2
+        assert fake.count("sendMessage") == 2  # the first update was not handled twice
