@@ -64,6 +64,7 @@ class FakeDiscord:
         self._ids = itertools.count(700000000000000001)
         self._changed = asyncio.Condition()
         self._ready = asyncio.Event()
+        self._closing: set[asyncio.Task[bool]] = set()
 
     # --- test side -------------------------------------------------------------------------
 
@@ -156,9 +157,13 @@ class FakeDiscord:
 
     async def drop_gateway(self, code: int = 4000) -> None:
         """Close the gateway connection like a Discord-side failure (the client reconnects)."""
-        assert self._ws is not None
+        ws = self._ws
+        assert ws is not None
         self._ready.clear()
-        await self._ws.close(code=code, message=b"Unknown error")
+        # aiohttp waits for the peer's close frame; do not hold the test up while it does
+        task = asyncio.get_running_loop().create_task(ws.close(code=code, message=b"Unknown"))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         assert self._ws is not None, "no gateway connection"
@@ -181,9 +186,10 @@ class FakeDiscord:
             if data["op"] == 2:
                 self.identifies += 1
                 await self._on_identify(data["d"])
-            elif data["op"] == 6:  # RESUME: we keep no sessions, so make the client identify
+            elif data["op"] == 6:  # RESUME: accept it, the session goes on
                 self.resumes += 1
-                await ws.send_str(json.dumps({"op": 9, "d": False, "s": None, "t": None}))
+                await self.dispatch("RESUMED", {})
+                self._ready.set()
             elif data["op"] == 1:
                 self.heartbeats += 1
                 await ws.send_str(json.dumps({"op": 11}))

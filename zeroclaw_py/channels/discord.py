@@ -100,6 +100,7 @@ class DiscordService:
         self.timings = timings or Timings()
         self._pacer = EditPacer(1.0)
         self._client: _Client | None = None
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._identity = BotIdentity("")
         self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
@@ -130,6 +131,7 @@ class DiscordService:
         self._identity = BotIdentity(user.name, tags=(f"<@{user.id}>", f"<@!{user.id}>"))
 
     async def start(self) -> None:
+        self._stopping = False
         self._pacer.interval_s = self.timings.edit_interval_s or 1.0
         client = self._new_client()
         await self._login(client)
@@ -143,6 +145,7 @@ class DiscordService:
             log.info("discord: connected as %s", self._identity.username)
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._client is not None:
             await self._client.close()
         if self._task is not None:
@@ -161,6 +164,8 @@ class DiscordService:
             client.clear()
             await client.login(self._config.bot_token)
         await client.connect(reconnect=True)
+        if self._stopping:  # close() ended the connection on purpose; stop() cancels us next
+            await anyio.sleep_forever()
 
     # --- inbound ---------------------------------------------------------------------------
 
