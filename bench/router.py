@@ -11,6 +11,7 @@ SPEC §8: routing a message must cost well under a millisecond.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import time
@@ -123,6 +124,8 @@ def main() -> None:
         f"  cpu time (excludes preemption by other processes): p50 {percentile(cpu, 50):.0f} us, "
         f"p99 {percentile(cpu, 99):.0f} us"
     )
+    load1, _, _ = os.getloadavg()
+    print(f"load average while measuring: {load1:.2f} on {os.cpu_count()} CPUs")
     print(f"accuracy on fresh messages: {hits / len(messages):.1%}")
 
 
