@@ -255,3 +255,17 @@ def test_memory_kv_round_trip() -> None:
         return (await kv.kv_get("a") or "") + str(await kv.kv_get("c"))
 
     assert anyio.run(go) == "bNone"
+
+
+async def test_corrupt_store_falls_back_to_the_provider_credential(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "auth-profiles.json"
+    path.write_text("{ not json")
+    pa = ScriptedProvider("pa", {"m1": ["still answered"]})
+    deps, _ = make_deps(_config(), ScriptedProviders(pa), store_path=path)
+    result = await run_turn(TurnRequest(Route("pa", "m1"), (Message("user", "x"),)), deps)
+    assert (result.ok, result.text) == (True, "still answered")
+    assert pa.calls == [("m1", None)]
+    assert "auth profiles unusable" in caplog.text
+    assert path.read_text() == "{ not json"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from zeroclaw_py.errors import UnknownProviderError
-from zeroclaw_py.models.auth_store import AuthProfileStore, AuthStoreData
+from zeroclaw_py.models.auth_store import AuthProfileStore, AuthStoreData, AuthStoreError
 
 if TYPE_CHECKING:
     import httpx
@@ -263,9 +263,12 @@ class AuthProfiles:
     async def mark_success(self, choice: ProfileChoice, session_key: str | None) -> None:
         """Record use; clear any cooldown; remember it as the session's last-known-good."""
         self._last_used[choice.id] = self.now()
-        stats = self.store.load().usage_stats.get(choice.id) or {}
-        if any(stats.get(k) for k in ("errorCount", "cooldownUntil", "disabledUntil")):
-            self.store.update_usage(choice.id, _clear_failures)
+        try:
+            stats = self.store.load().usage_stats.get(choice.id) or {}
+            if any(stats.get(k) for k in ("errorCount", "cooldownUntil", "disabledUntil")):
+                self.store.update_usage(choice.id, _clear_failures)
+        except AuthStoreError as exc:  # the answer stands; only the bookkeeping is lost
+            log.error("auth profile %s: success not recorded: %s", choice.id, exc)
         if session_key:
             name = _last_good_name(choice.provider, session_key)
             if await self.kv.kv_get(name) != choice.id:
@@ -304,7 +307,10 @@ class AuthProfiles:
                 window = cooldown_seconds(stats["errorCount"])
             stats[field] = int((now + window) * 1000)
 
-        self.store.update_usage(choice.id, mutate)
+        try:
+            self.store.update_usage(choice.id, mutate)
+        except AuthStoreError as exc:  # rotation still happens for this turn
+            log.error("auth profile %s: %s not recorded: %s", choice.id, reason, exc)
         from zeroclaw_py.metrics import AUTH_PROFILE_COOLDOWNS
 
         AUTH_PROFILE_COOLDOWNS.labels(provider=choice.provider, reason=reason).inc()

@@ -30,6 +30,7 @@ import anyio
 
 from zeroclaw_py.errors import ProviderError, RateLimitError, ZeroclawError
 from zeroclaw_py.models.auth import AuthProfiles, ProfileChoice
+from zeroclaw_py.models.auth_store import AuthStoreError
 from zeroclaw_py.models.breaker import CandidateBreaker
 from zeroclaw_py.models.fallback_policy import (
     MESSAGES,
@@ -265,8 +266,12 @@ class _Run:
             if pinned is not None:
                 return [pinned]  # an explicit pin is used as is, never rotated away from
             log.warning("pinned auth profile %s is not usable; using the order", route.profile)
-        preferred = await auth.last_good(self.request.session_key, cand.provider)
-        order = auth.order(self.config, cand.provider, preferred=preferred)
+        try:
+            preferred = await auth.last_good(self.request.session_key, cand.provider)
+            order = auth.order(self.config, cand.provider, preferred=preferred)
+        except AuthStoreError as exc:  # a broken store must not take every turn down with it
+            log.error("auth profiles unusable, using the provider's own credential: %s", exc)
+            return []
         if not order:
             return []
         start = next((c for c in order if c.available or c.blocked_reason != "billing"), None)
