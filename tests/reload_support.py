@@ -70,6 +70,7 @@ class RecordingHost:
         self.block_restart_service: anyio.Event | None = None
         self.restart_service_entered = anyio.Event()
         self.config_at_restart: list[Config] = []
+        self.restart_service_error: Exception | None = None
 
     @property
     def runtime(self) -> RecordingRuntime:
@@ -79,6 +80,8 @@ class RecordingHost:
         self.calls.append(("restart_service", name))
         self.config_at_restart.append(self._runtime.config)
         self.restart_service_entered.set()
+        if self.restart_service_error is not None:
+            raise self.restart_service_error
         if self.block_restart_service is not None:
             await self.block_restart_service.wait()
 

@@ -265,3 +265,19 @@ async def test_debounce_setting_follows_the_newest_valid_file(tmp_path: Path) ->
     report = await manager.reload_now("watcher")
     assert report["noop_paths"] == ["gateway.reload.debounce_ms"]
     assert manager.settings.debounce_ms == 25
+
+
+async def test_a_failing_action_is_reported_scrubbed_and_the_others_still_run(
+    tmp_path: Path,
+) -> None:
+    path, runtime, host, manager = _setup(tmp_path, config_text(extra=TELEGRAM.format("alice")))
+    host.restart_service_error = RuntimeError("login failed for sk-abcdefghijklmnopqrstuvwx")
+    router = '[router]\ncandidates = ["echo/a"]\n'
+    write_atomic(path, config_text("echo/two", extra=TELEGRAM.format("bob") + router))
+    report = await manager.reload_now("http")
+    assert report["result"] == "applied"
+    assert host.calls == [("restart_service", "telegram"), ("reload_router", None)]
+    (failure,) = report["failures"]
+    assert failure.startswith("restart-channel:telegram: login failed for ")
+    assert "sk-abcdefghijklmnopqrstuvwx" not in failure
+    assert runtime.config.agent.model.primary == "echo/two"

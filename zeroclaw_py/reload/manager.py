@@ -24,6 +24,7 @@ import anyio
 from zeroclaw_py.config import rules
 from zeroclaw_py.config.schema import Config, GatewayReloadConfig
 from zeroclaw_py.errors import ConfigError
+from zeroclaw_py.providers.scrub import scrub
 from zeroclaw_py.reload.handlers import HotContext, ReloadTarget, apply_snapshot, run_hot_actions
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ class ReloadManager:
             outcome = await self._evaluate(source)
         except Exception as exc:
             log.exception(rules.LOG_FAILED.format(exc))
-            outcome = _Outcome("failed", {"error": str(exc)})
+            outcome = _Outcome("failed", {"error": scrub(str(exc) or type(exc).__name__)})
         self.reloads += 1
         _count(outcome.result)
         return {"source": source, "result": outcome.result, **outcome.report}
@@ -173,7 +174,7 @@ class ReloadManager:
             else:
                 log.info(rules.LOG_NOOP_APPLIED.format(", ".join(plan.noop_paths)))
             if failures:
-                report["failures"] = failures
+                report["failures"] = [scrub(failure) for failure in failures]
             result = "applied"
         if decision.restart:
             reasons = plan.restart_reasons or plan.changed_paths
