@@ -137,3 +137,15 @@ async def test_long_multibyte_answer_is_split(fake: FakeTelegram) -> None:
         with anyio.fail_after(5):
             await fake.wait_for(lambda: len(fake.texts) == 2)
     assert "".join(fake.texts.values()) == f"[echo] {text.strip()}"
+
+
+async def test_photo_reaches_the_turn(fake: FakeTelegram) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    fake.add_file("p1", png)
+    photo = [{"file_id": "p1", "file_unique_id": "p", "width": 10, "height": 10, "file_size": 40}]
+    async with _daemon(_config(fake)):
+        fake.push_message(extra={"photo": photo, "caption": "what is it"})
+        texts = await _texts(fake, 1)
+    assert fake.sent("getFile")[0]["file_id"] == "p1"
+    assert texts[0].startswith("[echo] what is it")
+    assert "cannot see images" in texts[0]  # echo is text-only: the dispatcher says so (§7.4)
