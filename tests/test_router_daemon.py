@@ -4,8 +4,10 @@ config hot reload that changes `router.model_path` (the `router` rule of SPEC §
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from tests.router_support import CHAT_MODEL, CODE_MODEL, OTHER_MODEL, trained_router
@@ -15,12 +17,14 @@ from zeroclaw_py.config.load import parse_config
 from zeroclaw_py.config.schema import Config
 from zeroclaw_py.daemon import Daemon
 from zeroclaw_py.fsutil import atomic_write_text
+from zeroclaw_py.gateway.server import GatewayService
 from zeroclaw_py.router.service import RouterService
 
 pytestmark = pytest.mark.anyio
 
 CODE_QUESTION = "why does my python function raise an exception in the unit test"
 STARTED = asyncio.Event()
+MASTER = "sk-master-router-test"
 
 
 class Ready:
@@ -52,6 +56,33 @@ candidates = ["{CODE_MODEL}", "{CHAT_MODEL}", "{OTHER_MODEL}"]
 """
 
 
+async def post_router_reload(daemon: Daemon, service: RouterService) -> None:
+    """POST /router/reload on a gateway whose host is the daemon (the external surface)."""
+    gateway_config = dataclasses.replace(
+        daemon.runtime.config.gateway, enabled=True, port=0, master_key=MASTER
+    )
+    gateway = GatewayService(daemon, gateway_config)
+    await gateway.start()
+    url = f"http://127.0.0.1:{gateway.port}/router/reload"
+    auth = {"Authorization": f"Bearer {MASTER}"}
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, headers=auth, json={"strategy": "knn"}) as resp:
+                assert resp.status == 200
+                body = await resp.json()
+            assert body["strategy"] == "knn"
+            assert body["result"] == "unchanged"
+            assert service.router is not None
+            assert body["version"] == service.router.version
+            async with http.post(url, headers=auth, json={"strategy": "svm"}) as resp:
+                assert resp.status == 422
+                assert "unknown strategy 'svm'" in await resp.text()
+            async with http.post(url) as resp:
+                assert resp.status == 401
+    finally:
+        await gateway.stop()
+
+
 async def test_daemon_runs_and_reloads_the_router(
     zeroclaw_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -81,9 +112,10 @@ async def test_daemon_runs_and_reloads_the_router(
         assert registry.active() is service.router
         assert service.select(CODE_QUESTION) == CODE_MODEL
 
-        result = await daemon.reload_router(strategy="knn")  # what POST /router/reload calls
+        result = await daemon.reload_router(strategy="knn")
         assert result["reloaded"] is False
         assert result["result"] == "unchanged"
+        await post_router_reload(daemon, service)
 
         path.write_text(config_text(second.name))  # an edit of [router] is a hot `reload-router`
         plan = await daemon.reload_config(source="test")
