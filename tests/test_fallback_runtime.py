@@ -121,3 +121,13 @@ async def test_image_without_image_model_is_dropped_with_a_note() -> None:
         reply = await ask(runtime, "what is it?", images=(picture,))
         assert reply.startswith("[m1] what is it?\n\n⚠️ The current model cannot see images")
         assert isinstance(fake.requests[-1].json["messages"][-1]["content"], str)
+
+
+async def test_context_overflow_trims_the_stored_history_too() -> None:
+    async with FakeProvider() as fake, running_runtime(_config(fake)) as runtime:
+        for word in ("one", "two", "three"):
+            await ask(runtime, word)
+        fake.queue("m1", error="context")
+        assert await ask(runtime, "four") == "[m1] four"
+        history = [m.content for m in await runtime.get_history("test_alice")]
+    assert history == ["three", "[m1] three", "four", "[m1] four"]

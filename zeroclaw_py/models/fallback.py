@@ -108,6 +108,7 @@ class TurnResult:
     partial: bool = False  # streamed output was cut: `text` is what the user already saw
     error: str | None = None  # reason label when not ok
     history_trimmed: bool = False  # the oldest history was dropped after a context overflow
+    messages: tuple[Message, ...] = ()  # what was finally sent, when history_trimmed
     fallback: bool = False  # answered by a candidate other than the routed one
 
 
@@ -349,6 +350,7 @@ class _Run:
             attempts=tuple(self.attempts),
             usage=response.usage,
             history_trimmed=self.trimmed,
+            messages=self.messages if self.trimmed else (),
             fallback=fallback,
         )
 

@@ -108,6 +108,11 @@ async def complete_turn(turn: Turn, responder: Responder) -> Answer:
         result = await run_turn(request, deps, on_token)
     if not result.ok:
         raise TurnFailed(result.failure or "the model gave no answer")
+    if result.history_trimmed:  # keep the stored history as short as what fitted, once
+        kept = tuple(m for m in result.messages[:-1] if m.role != "system")
+        await runtime.clear_history(turn.key)
+        if kept:
+            await runtime.append_history(turn.key, kept)
     # provider/model are None only when no model was needed (an image no model here can see)
     return Answer(
         result.text, result.provider or turn.route.provider, result.model or turn.route.model
