@@ -43,7 +43,8 @@ def test_train_then_eval_beats_chance_on_the_same_held_out_rows(
     assert main(["router", "eval", str(data), "-m", str(model)]) == 0
     out = capsys.readouterr().out
     assert accuracy(out) == train_accuracy  # eval scores exactly the rows training held out
-    assert f"/{held})" in out
+    assert f"/{held});" in out
+    assert "always answering the commonest label: " in out
     assert re.search(rf"{re.escape(CHAT_MODEL)}: \d+/\d+", out)
 
 

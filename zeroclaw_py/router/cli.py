@@ -73,7 +73,11 @@ def read_router(path: Path) -> KnnRouter:
 
 
 def _print_accuracy(report: EvalReport) -> None:
-    print(f"held-out accuracy: {report.accuracy:.1%} ({report.correct}/{report.total})")
+    majority = max(total for _, total in report.per_label.values()) / report.total
+    print(
+        f"held-out accuracy: {report.accuracy:.1%} ({report.correct}/{report.total}); "
+        f"always answering the commonest label: {majority:.1%}"
+    )
     for label, (correct, total) in sorted(report.per_label.items()):
         print(f"  {label}: {correct}/{total}")
 
