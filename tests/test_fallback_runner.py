@@ -274,3 +274,29 @@ async def test_unexpected_exception_from_a_provider_moves_on(
     assert result.ok
     assert result.model == "m2"
     assert "unexpected error from pa/m1" in caplog.text
+
+
+async def test_a_cancelled_probe_gives_the_probe_slot_back() -> None:
+    import anyio
+
+    gate = anyio.Event()
+
+    class Hanging(ScriptedProvider):
+        async def chat(self, request, *, api_key=None):  # type: ignore[no-untyped-def]
+            if gate.is_set():
+                return await super().chat(request, api_key=api_key)
+            await anyio.sleep_forever()
+            raise AssertionError("unreachable")
+
+    pa = Hanging("pa", {"m1": ["recovered"]})
+    clock = Clock()
+    deps, _ = make_deps(make_config("pa/m1"), ScriptedProviders(pa), clock=clock)
+    for _ in range(3):
+        deps.breaker.record_failure(("pa", "m1"))
+    clock.advance(31)
+    with anyio.move_on_after(0.05):
+        await run_turn(_request(), deps)  # the half-open probe hangs and the turn times out
+    assert deps.breaker.acquire(("pa", "m1"))  # the slot is free again
+    deps.breaker.release(("pa", "m1"))
+    gate.set()
+    assert (await run_turn(_request(), deps)).text == "recovered"

@@ -173,7 +173,7 @@ class _Run:
             if breaker.acquire(cand.key):
                 called = True
                 retries = self.config.reliability.provider_retries
-                result = await self._candidate(cand, max(retries, 0))
+                result = await self._guarded(cand, max(retries, 0))
             else:
                 self._skip(cand)
                 result = None
@@ -185,10 +185,19 @@ class _Run:
             first = self.candidates[0]
             breaker.force_probe(first.key)
             self.lines.clear()
-            result = await self._candidate(first, 0)
+            result = await self._guarded(first, 0)
             if result is not None:
                 return result
         return self._all_failed()
+
+    async def _guarded(self, cand: Candidate, retries: int) -> TurnResult | None:
+        """`_candidate`, giving back a claimed half-open probe if the turn is cancelled
+        (timeout) or the channel breaks, so the candidate is not left unprobeable."""
+        try:
+            return await self._candidate(cand, retries)
+        except BaseException:
+            self.deps.breaker.release(cand.key)
+            raise
 
     async def _candidate(self, cand: Candidate, retries: int) -> TurnResult | None:
         """Call one candidate until it answers (result), must report (result), or gives up."""
