@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.fakes.provider_server import FakeProvider, fake_provider
+from tests.fakes.provider_server import FakeError, FakeProvider, fake_provider
 from zeroclaw_py.config.schema import Config, ProviderSettings
+from zeroclaw_py.errors import BadRequestError
 from zeroclaw_py.providers import registry
 from zeroclaw_py.providers.base import (
     ChatRequest,
@@ -279,3 +280,35 @@ async def test_mistral_never_sends_stream_options(
 ) -> None:
     [e async for e in make(fake_provider, "mistral", http).stream(REQUEST)]
     assert "stream_options" not in fake_provider.requests[0].json
+
+
+async def test_reasoning_model_refusals_are_learned_once(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    temperature = (
+        "Unsupported value: 'temperature' does not support 0.5 with this model. "
+        "Only the default (1) value is supported."
+    )
+    tokens = (
+        "Unsupported parameter: 'max_tokens' is not supported with this model. "
+        "Use 'max_completion_tokens' instead."
+    )
+    fake_provider.queue("m-1", error=FakeError("bad_request", message=temperature))
+    fake_provider.queue("m-1", error=FakeError("bad_request", message=tokens))
+    provider = make(fake_provider, "openai", http)
+    assert (await provider.chat(REQUEST)).text == "[m-1] hello big world"
+    [e async for e in provider.stream(REQUEST)]
+    shapes = [
+        ("temperature" in r.json, "max_tokens" in r.json, "max_completion_tokens" in r.json)
+        for r in fake_provider.requests
+    ]
+    assert shapes == [
+        (True, True, False),
+        (False, True, False),
+        (False, False, True),
+        (False, False, True),  # learned: the stream sends the accepted shape at once
+    ]
+    fake_provider.script("m-1", error="bad_request")  # an unrelated 400 is not retried
+    with pytest.raises(BadRequestError):
+        await provider.chat(REQUEST)
+    assert len(fake_provider.requests) == 5

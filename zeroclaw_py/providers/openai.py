@@ -95,16 +95,33 @@ class OpenAIProvider(WireProvider):
     def __init__(self, settings: WireSettings, http: httpx.AsyncClient) -> None:
         super().__init__(settings, http)
         self._stream_usage = settings.stream_usage
+        self._no_temperature: set[str] = set()  # models that only accept the default
+        self._completion_tokens: set[str] = set()  # models wanting `max_completion_tokens`
 
-    def adapt_stream_request(self, status: int, body: bytes) -> bool:
-        """Mistral, Azure, Databricks and some vLLM builds reject `stream_options` (400/422):
-        drop it for this instance and retry once; usage then comes only if the server sends
-        it anyway."""
-        if status in (400, 422) and self._stream_usage and b"stream_options" in body:
+    def adapt_request(
+        self, request: ChatRequest, status: int, body: bytes, *, stream: bool
+    ) -> bool:
+        """Learn three common refusals (400/422) and retry once without the offending field:
+        `stream_options` (Mistral, Azure, Databricks, some vLLM builds: usage then comes only
+        if the server sends it anyway), a non-default `temperature` (OpenAI reasoning models)
+        and `max_tokens` instead of `max_completion_tokens` (same models)."""
+        if status not in (400, 422):
+            return False
+        model = request.model
+        if stream and self._stream_usage and b"stream_options" in body:
             self._stream_usage = False
-            log.info("provider rejects stream_options; streaming without it provider=%s", self.id)
-            return True
-        return False
+        elif (
+            b"temperature" in body
+            and request.temperature is not None
+            and model not in self._no_temperature
+        ):
+            self._no_temperature.add(model)
+        elif b"max_completion_tokens" in body and model not in self._completion_tokens:
+            self._completion_tokens.add(model)
+        else:
+            return False
+        log.info("provider refused a request field; retrying without it provider=%s", self.id)
+        return True
 
     def _headers(self, key: str | None) -> dict[str, str]:
         headers = {"content-type": "application/json", **self.settings.extra_headers}
@@ -121,10 +138,15 @@ class OpenAIProvider(WireProvider):
             "model": request.model,
             "messages": [{"role": m.role, "content": _content(m)} for m in request.messages],
         }
-        if request.temperature is not None:
+        if request.temperature is not None and request.model not in self._no_temperature:
             body["temperature"] = request.temperature
         if request.max_tokens is not None:
-            body["max_tokens"] = request.max_tokens
+            tokens_field = (
+                "max_completion_tokens"
+                if request.model in self._completion_tokens
+                else "max_tokens"
+            )
+            body[tokens_field] = request.max_tokens
         if stream:
             body["stream"] = True
             if self._stream_usage:

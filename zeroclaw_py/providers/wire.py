@@ -24,6 +24,9 @@ from zeroclaw_py.providers.sse import StreamDecoder
 
 log = logging.getLogger("zeroclaw.providers")
 
+# Each adaptation removes one request field a server refused, so a handful bounds the retries.
+MAX_ADAPTATIONS = 3
+
 
 @dataclass(frozen=True)
 class WireSettings:
@@ -81,8 +84,13 @@ class WireProvider:
     def parse_models(self, body: Any) -> list[str]:
         raise NotImplementedError
 
-    def adapt_stream_request(self, status: int, body: bytes) -> bool:
-        """After a rejected stream request: change something and ask for one retry?"""
+    def adapt_request(
+        self, request: ChatRequest, status: int, body: bytes, *, stream: bool
+    ) -> bool:
+        """After a rejected chat request: adjust what `chat_call` sends and retry once?
+
+        Lets a wire learn a server's quirks (a parameter a model refuses) instead of failing
+        every turn; the default learns nothing."""
         return False
 
     # --- shared behaviour ---------------------------------------------------------------
@@ -107,9 +115,9 @@ class WireProvider:
     ) -> ProviderError:
         return classify.http_error(self.id, status, body, headers=headers, model=model)
 
-    async def _send(self, call: HttpCall, model: str | None) -> Any:
+    async def _request(self, call: HttpCall, model: str | None) -> httpx.Response:
         try:
-            response = await self._http.request(
+            return await self._http.request(
                 call.method,
                 call.url,
                 headers=dict(call.headers),
@@ -119,6 +127,12 @@ class WireProvider:
             )
         except httpx.HTTPError as exc:
             raise classify.transport_error(self.id, exc, model=model) from None
+
+    async def _send(
+        self, call: HttpCall, model: str | None, response: httpx.Response | None = None
+    ) -> Any:
+        if response is None:
+            response = await self._request(call, model)
         if response.status_code >= 400:
             raise self.error(response.status_code, response.content, response.headers, model)
         try:
@@ -129,8 +143,16 @@ class WireProvider:
             ) from None
 
     async def chat(self, request: ChatRequest, *, api_key: str | None = None) -> ChatResponse:
-        call = self.chat_call(request, self.key_for(api_key), stream=False)
-        return self.parse_chat(await self._send(call, request.model), request)
+        key = self.key_for(api_key)
+        for attempt in range(MAX_ADAPTATIONS + 1):
+            call = self.chat_call(request, key, stream=False)
+            response = await self._request(call, request.model)
+            status = response.status_code
+            if status < 400 or attempt == MAX_ADAPTATIONS:
+                break
+            if not self.adapt_request(request, status, response.content, stream=False):
+                break
+        return self.parse_chat(await self._send(call, request.model, response), request)
 
     async def stream(
         self, request: ChatRequest, *, api_key: str | None = None
@@ -138,7 +160,7 @@ class WireProvider:
         key = self.key_for(api_key)
         started = False
         try:
-            for attempt in (1, 2):
+            for attempt in range(MAX_ADAPTATIONS + 1):
                 call = self.chat_call(request, key, stream=True)
                 async with self._http.stream(
                     call.method,
@@ -150,7 +172,10 @@ class WireProvider:
                 ) as response:
                     if response.status_code >= 400:
                         body = await response.aread()
-                        if attempt == 1 and self.adapt_stream_request(response.status_code, body):
+                        status = response.status_code
+                        if attempt < MAX_ADAPTATIONS and self.adapt_request(
+                            request, status, body, stream=True
+                        ):
                             continue
                         raise self.error(
                             response.status_code, body, response.headers, request.model
