@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WATCH_READY_TIMEOUT_S = 3.0
+STOP_TIMEOUT_S = 3.0
 
 
 class ReloadService:
@@ -46,15 +46,15 @@ class ReloadService:
         await self.manager.reload_now("watcher")
 
     async def start(self) -> None:
-        """Install the directory watch; returns once it is live (or after a bounded wait)."""
+        """Start watching in the background and return at once.
+
+        The watch is live within watchfiles' first wait (RUST_TIMEOUT_MS at most); `watcher.ready`
+        is set and `watching <path> for config changes` logged then. Not waiting for it keeps
+        daemon start-up fast; SIGHUP and `zeroclaw reload` work from the first moment.
+        """
         self._stop = anyio.Event()
         self._task = asyncio.create_task(self.watcher.run(self._stop), name="config-watcher")
         self._task.add_done_callback(self._watcher_done)
-        with anyio.move_on_after(WATCH_READY_TIMEOUT_S) as scope:
-            await self.watcher.ready.wait()
-        if scope.cancelled_caught:
-            log.warning("config watcher for %s is slow to start", self.config_path)
-        log.info("watching %s for config changes", self.config_path)
 
     def _watcher_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and (exc := task.exception()) is not None:
@@ -63,7 +63,7 @@ class ReloadService:
     async def stop(self) -> None:
         self._stop.set()
         if self._task is not None:
-            with anyio.move_on_after(WATCH_READY_TIMEOUT_S):
+            with anyio.move_on_after(STOP_TIMEOUT_S):
                 await asyncio.wait({self._task})
             if not self._task.done():
                 self._task.cancel()

@@ -107,7 +107,9 @@ class ConfigWatcher:
         )
         try:
             async for changes in watcher:
-                self.ready.set()
+                if not self.ready.is_set():
+                    log.info("watching %s for config changes", self.path)
+                    self.ready.set()
                 if changes:
                     log.debug("config file event: %s", sorted(c.name for c, _ in changes))
                     self._last_event = time.monotonic()
