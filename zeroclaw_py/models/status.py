@@ -66,7 +66,10 @@ def auth_lines(config: Config, store: AuthProfileStore, now: Callable[[], float]
             if pid in usable:
                 continue
             cred = data.profile(pid)
-            login = f"zeroclaw login {provider} --profile {pid.partition(':')[2] or 'default'}"
+            name = pid.partition(":")[2] or "default"
+            login = f"zeroclaw login {provider}" + (
+                "" if name == "default" else f" --profile {name}"
+            )
             if cred is None:
                 why = f"no credential stored (run `{login}`)"
             elif norm_provider(str(cred.get("provider", ""))) != provider:
