@@ -207,3 +207,16 @@ async def test_gateway_drop_is_survived(fake: FakeDiscord) -> None:
         await _sent(fake, 1)
     assert (fake.identifies, fake.resumes) == (1, 1)
     assert runtime.messages[0].text == "still there?"
+
+
+async def test_stop_lets_an_answer_in_flight_finish(fake: FakeDiscord) -> None:
+    runtime = RecordingRuntime()
+    runtime.hold = anyio.Event()
+    async with _run(fake, runtime) as service:
+        await fake.send_message("slow question")
+        with anyio.fail_after(5):
+            await runtime.received.wait()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(service.stop)
+            runtime.hold.set()
+    assert fake.texts() == ["echo: slow question"]

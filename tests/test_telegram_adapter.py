@@ -323,3 +323,16 @@ async def test_a_reply_lost_after_the_last_try_is_logged(
     lost = [r for r in caplog.records if "could not deliver" in r.getMessage()]
     assert [r.levelname for r in lost] == ["ERROR"]
     assert fake.texts == {}
+
+
+async def test_stop_lets_an_answer_in_flight_finish(fake: FakeTelegram) -> None:
+    runtime = RecordingRuntime()
+    runtime.hold = anyio.Event()
+    async with running_telegram(FakeHost(runtime), fake.base, fake.token) as service:
+        fake.push_message("slow question")
+        with anyio.fail_after(5):
+            await runtime.received.wait()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(service.stop)  # e.g. a config edit restarts the channel
+            runtime.hold.set()
+    assert list(fake.texts.values()) == ["echo: slow question"]

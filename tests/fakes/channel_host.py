@@ -29,6 +29,7 @@ FAST = Timings(
     restart_first_s=0.05,
     restart_cap_s=0.2,
     guild_ready_timeout_s=0.01,
+    stop_grace_s=2.0,
 )
 
 

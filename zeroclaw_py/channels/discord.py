@@ -26,7 +26,7 @@ from zeroclaw_py.channels.discord_http import route_client
 from zeroclaw_py.channels.discord_reply import DiscordResponder
 from zeroclaw_py.channels.drafts import EditPacer
 from zeroclaw_py.channels.mentions import BotIdentity, addressed_text
-from zeroclaw_py.channels.supervise import Timings, supervise
+from zeroclaw_py.channels.supervise import InFlight, Timings, supervise
 from zeroclaw_py.errors import ChannelStartError
 from zeroclaw_py.providers.base import ImagePart
 
@@ -101,6 +101,7 @@ class DiscordService:
         self._pacer = EditPacer(1.0)
         self._client: _Client | None = None
         self._stopping = False
+        self._in_flight = InFlight()
         self._task: asyncio.Task[None] | None = None
         self._identity = BotIdentity("")
         self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
@@ -145,7 +146,9 @@ class DiscordService:
             log.info("discord: connected as %s", self._identity.username)
 
     async def stop(self) -> None:
-        self._stopping = True
+        self._stopping = True  # new messages are not taken any more
+        if not await self._in_flight.wait_idle(self.timings.stop_grace_s):
+            log.warning("discord: stopping with %d answers unfinished", self._in_flight.count)
         if self._client is not None:
             await self._client.close()
         if self._task is not None:
@@ -226,16 +229,22 @@ class DiscordService:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
             try:
-                inbound = await self.build_inbound(message)
-                if inbound is None:
-                    return
-                responder = DiscordResponder(
-                    message.channel,
-                    message.channel.id,
-                    stream=self._config.stream_mode == "partial",
-                    pacer=self._pacer,
-                    timings=self.timings,
-                )
-                await self._host.runtime.handle(inbound, responder)
+                with self._in_flight.track():
+                    await self._dispatch(message)
             except Exception:  # one bad message must not stop the others
                 log.exception("discord: failed to handle message %s", message.id)
+
+    async def _dispatch(self, message: discord.Message) -> None:
+        if self._stopping:
+            return
+        inbound = await self.build_inbound(message)
+        if inbound is None:
+            return
+        responder = DiscordResponder(
+            message.channel,
+            message.channel.id,
+            stream=self._config.stream_mode == "partial",
+            pacer=self._pacer,
+            timings=self.timings,
+        )
+        await self._host.runtime.handle(inbound, responder)

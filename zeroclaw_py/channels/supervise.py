@@ -7,9 +7,11 @@ day does not accumulate into minute-long pauses.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -89,6 +91,7 @@ class Timings:
     restart_first_s: float = 2.0
     restart_cap_s: float = 60.0
     guild_ready_timeout_s: float = 2.0  # discord.py waits this long for GUILD_CREATEs
+    stop_grace_s: float = 10.0  # stop() lets answers in flight finish this long
 
     def backoff(self, cap: float | None = None) -> Backoff:
         return Backoff(first=self.restart_first_s, cap=min(self.restart_cap_s, cap or 1e9))
@@ -114,3 +117,31 @@ async def with_retries(
             )
         await anyio.sleep(delay)
     raise AssertionError("unreachable")
+
+
+class InFlight:
+    """Messages being handled, so `stop()` can let them finish (bounded) before tearing down:
+    a channel restarted after a config edit should not drop answers it was writing."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextmanager
+    def track(self) -> Iterator[None]:
+        self.count += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self.count -= 1
+            if self.count == 0:
+                self._idle.set()
+
+    async def wait_idle(self, timeout_s: float) -> bool:
+        """True when everything finished in time; False (logged by the caller) otherwise."""
+        with anyio.move_on_after(timeout_s):
+            await self._idle.wait()
+            return True
+        return False

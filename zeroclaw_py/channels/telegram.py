@@ -28,7 +28,7 @@ from telegram.request import HTTPXRequest
 
 from zeroclaw_py.channels.drafts import EditPacer
 from zeroclaw_py.channels.mentions import BotIdentity
-from zeroclaw_py.channels.supervise import Timings, supervise
+from zeroclaw_py.channels.supervise import InFlight, Timings, supervise
 from zeroclaw_py.channels.telegram_inbound import build_inbound
 from zeroclaw_py.channels.telegram_reply import TelegramResponder
 from zeroclaw_py.errors import ChannelStartError
@@ -107,6 +107,8 @@ class TelegramService:
         self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        self._polling = anyio.CancelScope()
+        self._in_flight = InFlight()
         self.stalls = 0  # polls cut by the watchdog (observable for tests and logs)
         self.conflicts = 0
 
@@ -139,6 +141,9 @@ class TelegramService:
 
     async def stop(self) -> None:
         if self._task is not None:
+            self._polling.cancel()
+            if not await self._in_flight.wait_idle(self.timings.stop_grace_s):
+                log.warning("telegram: stopping with %d answers unfinished", self._in_flight.count)
             self._task.cancel()
             with suppress(asyncio.CancelledError):  # the expected end of the polling task
                 await self._task
@@ -149,12 +154,13 @@ class TelegramService:
 
     async def _run(self) -> None:
         async with anyio.create_task_group() as tg:
-            await supervise(
-                "telegram polling",
-                lambda: self._poll_forever(tg),
-                self.timings.backoff(),
-                fatal=(InvalidToken,),
-            )
+            with self._polling:  # stop() cancels polling first, handlers get a grace period
+                await supervise(
+                    "telegram polling",
+                    lambda: self._poll_forever(tg),
+                    self.timings.backoff(),
+                    fatal=(InvalidToken,),
+                )
 
     async def _poll_forever(self, tg: anyio.abc.TaskGroup) -> None:
         assert self._bot is not None
@@ -215,27 +221,32 @@ class TelegramService:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
             try:
-                inbound = await build_inbound(
-                    self._bot,
-                    message,
-                    self._identity,
-                    bot_id=self._bot.id,
-                    mention_only=self._config.mention_only,
-                )
-                if inbound is None:
-                    return
-                responder = TelegramResponder(
-                    self._bot,
-                    message.chat.id,
-                    message.message_thread_id if message.is_topic_message else None,
-                    stream=self._config.stream_mode == "partial",
-                    pacer=self._pacer,
-                    timings=self.timings,
-                )
-                await self._host.runtime.handle(inbound, responder)
+                with self._in_flight.track():
+                    await self._dispatch(message)
             except Exception:  # one bad message must not stop the others
                 log.exception(
                     "telegram: failed to handle message %s in chat %s",
                     message.message_id,
                     message.chat.id,
                 )
+
+    async def _dispatch(self, message: Message) -> None:
+        assert self._bot is not None
+        inbound = await build_inbound(
+            self._bot,
+            message,
+            self._identity,
+            bot_id=self._bot.id,
+            mention_only=self._config.mention_only,
+        )
+        if inbound is None:
+            return
+        responder = TelegramResponder(
+            self._bot,
+            message.chat.id,
+            message.message_thread_id if message.is_topic_message else None,
+            stream=self._config.stream_mode == "partial",
+            pacer=self._pacer,
+            timings=self.timings,
+        )
+        await self._host.runtime.handle(inbound, responder)
