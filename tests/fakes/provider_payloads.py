@@ -6,6 +6,7 @@ shared/reference/testing_ecosystem.md §3.4) can be read in one place.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -293,3 +294,112 @@ def models_body(wire: str, ids: list[str]) -> Any:
         )
         return {"models": models}
     return {"models": [{"name": i, "model": i, "size": 1, "digest": "0" * 12} for i in ids]}
+
+
+# --- streams -----------------------------------------------------------------------------
+
+
+EXTRA_FORBIDDEN = {
+    "object": "error",
+    "message": {
+        "detail": [
+            {
+                "type": "extra_forbidden",
+                "loc": ["body", "stream_options"],
+                "msg": "Extra inputs are not permitted",
+                "input": {"include_usage": True},
+            }
+        ]
+    },
+    "type": "invalid_request_message_error",
+    "param": None,
+    "code": None,
+}
+PREAMBLE = {"openai": 1, "anthropic": 3, "gemini": 0, "ollama": 0}
+
+
+def frame(wire: str, name: str | None, data: Any) -> bytes:
+    payload = data if isinstance(data, str) else json.dumps(data)
+    if wire == "ollama":
+        return (payload + "\n").encode()
+    if wire == "openai" or wire == "gemini":
+        return f"data: {payload}\n\n".encode()
+    return f"event: {name}\ndata: {payload}\n\n".encode()
+
+
+def stream_events(
+    wire: str, model: str, chunks: list[str], usage: tuple[int, int]
+) -> list[tuple[str | None, Any]]:
+    """The full event sequence of a successful stream; the first PREAMBLE[wire] carry no text."""
+    last = len(chunks) - 1
+    if wire == "openai":
+        events: list[tuple[str | None, Any]] = [
+            (None, openai_chunk(model, {"role": "assistant", "content": ""}, None))
+        ]
+        events += [(None, openai_chunk(model, {"content": c}, None)) for c in chunks]
+        events += [
+            (None, openai_chunk(model, {}, "stop")),
+            (None, openai_usage_chunk(model, usage)),
+            (None, "[DONE]"),
+        ]
+        return events
+    if wire == "anthropic":
+        start = anthropic_reply(model, "", (usage[0], 1))
+        start["content"], start["stop_reason"] = [], None
+        events = [
+            ("message_start", {"type": "message_start", "message": start}),
+            (
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "text", "text": ""},
+                },
+            ),
+            ("ping", {"type": "ping"}),
+        ]
+        events += [
+            (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": c},
+                },
+            )
+            for c in chunks
+        ]
+        events += [
+            ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+            (
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                    "usage": {"output_tokens": usage[1]},
+                },
+            ),
+            ("message_stop", {"type": "message_stop"}),
+        ]
+        return events
+    if wire == "gemini":
+        return [
+            (
+                None,
+                gemini_chunk(model, c, "STOP" if i == last else None, usage if i == last else None),
+            )
+            for i, c in enumerate(chunks)
+        ]
+    events = [(None, ollama_line(model, c, False, None)) for c in chunks]
+    events.append((None, ollama_line(model, "", True, usage)))
+    return events
+
+
+def plain_reply(wire: str, model: str, text: str, usage: tuple[int, int]) -> Any:
+    if wire == "openai":
+        return openai_reply(model, text, usage)
+    if wire == "anthropic":
+        return anthropic_reply(model, text, usage)
+    if wire == "gemini":
+        return gemini_chunk(model, text, "STOP", usage)
+    return ollama_line(model, text, True, usage)

@@ -45,15 +45,14 @@ import pytest
 from aiohttp import web
 
 from tests.fakes.provider_payloads import (
+    EXTRA_FORBIDDEN,
+    PREAMBLE,
     FakeError,
-    anthropic_reply,
     error_body,
-    gemini_chunk,
+    frame,
     models_body,
-    ollama_line,
-    openai_chunk,
-    openai_reply,
-    openai_usage_chunk,
+    plain_reply,
+    stream_events,
 )
 
 __all__ = ["FakeError", "FakeProvider", "RecordedRequest", "Step", "fake_provider"]
@@ -273,7 +272,7 @@ class FakeProvider:
             return await self._models(wire, recorded)
         model = recorded.model or ""
         if self.reject_stream_options and isinstance(body, dict) and "stream_options" in body:
-            return web.json_response(_EXTRA_FORBIDDEN, status=422)
+            return web.json_response(EXTRA_FORBIDDEN, status=422)
         if not model or (self.known_models is not None and model not in self.known_models):
             step = Step(error=FakeError("not_found"))
         else:
@@ -286,7 +285,7 @@ class FakeProvider:
         chunks = list(step.chunks) if step.chunks is not None else _WORDS.findall(text) or [""]
         usage = step.usage or (_prompt_words(body), len(chunks))
         if not recorded.stream:
-            return web.json_response(_plain(wire, model, "".join(chunks), usage))
+            return web.json_response(plain_reply(wire, model, "".join(chunks), usage))
         return await self._stream(wire, request, model, chunks, usage, step)
 
     async def _models(self, wire: str, recorded: RecordedRequest) -> web.StreamResponse:
@@ -328,44 +327,25 @@ class FakeProvider:
         cut_after = step.cut_after
         if cut_after is None and step.stream_error is not None:
             cut_after = len(chunks)  # the error replaces the end of the stream
-        for index, (name, data) in enumerate(_events(wire, model, chunks, usage)):
-            content_index = index - _PREAMBLE[wire]
+        for index, (name, data) in enumerate(stream_events(wire, model, chunks, usage)):
+            content_index = index - PREAMBLE[wire]
             if cut_after is not None and content_index >= cut_after:
                 if step.stream_error is not None:
-                    error_frame = _frame(wire, "error", _stream_error(wire, step, model))
+                    error_frame = frame(wire, "error", _stream_error(wire, step, model))
                     await _write(resp, error_frame, step.split_frames)
                     await resp.write_eof()
                     return resp
                 assert request.transport is not None
                 request.transport.close()  # abrupt mid-stream failure
                 return resp
-            await _write(resp, _frame(wire, name, data), step.split_frames)
+            await _write(resp, frame(wire, name, data), step.split_frames)
             if step.chunk_delay:
                 await asyncio.sleep(step.chunk_delay)
         if step.stream_error is not None:  # Gemini has no terminator event to replace
-            error_frame = _frame(wire, "error", _stream_error(wire, step, model))
+            error_frame = frame(wire, "error", _stream_error(wire, step, model))
             await _write(resp, error_frame, step.split_frames)
         await resp.write_eof()
         return resp
-
-
-_EXTRA_FORBIDDEN = {
-    "object": "error",
-    "message": {
-        "detail": [
-            {
-                "type": "extra_forbidden",
-                "loc": ["body", "stream_options"],
-                "msg": "Extra inputs are not permitted",
-                "input": {"include_usage": True},
-            }
-        ]
-    },
-    "type": "invalid_request_message_error",
-    "param": None,
-    "code": None,
-}
-_PREAMBLE = {"openai": 1, "anthropic": 3, "gemini": 0, "ollama": 0}
 
 
 async def _write(resp: web.StreamResponse, frame: bytes, piece: int | None) -> None:
@@ -382,93 +362,6 @@ async def _write(resp: web.StreamResponse, frame: bytes, piece: int | None) -> N
 def _stream_error(wire: str, step: Step, model: str) -> Any:
     assert step.stream_error is not None
     return error_body(wire, step.stream_error, model=model)
-
-
-def _frame(wire: str, name: str | None, data: Any) -> bytes:
-    payload = data if isinstance(data, str) else json.dumps(data)
-    if wire == "ollama":
-        return (payload + "\n").encode()
-    if wire == "openai" or wire == "gemini":
-        return f"data: {payload}\n\n".encode()
-    return f"event: {name}\ndata: {payload}\n\n".encode()
-
-
-def _events(
-    wire: str, model: str, chunks: list[str], usage: tuple[int, int]
-) -> list[tuple[str | None, Any]]:
-    """The full event sequence of a successful stream; the first _PREAMBLE[wire] carry no text."""
-    last = len(chunks) - 1
-    if wire == "openai":
-        events: list[tuple[str | None, Any]] = [
-            (None, openai_chunk(model, {"role": "assistant", "content": ""}, None))
-        ]
-        events += [(None, openai_chunk(model, {"content": c}, None)) for c in chunks]
-        events += [
-            (None, openai_chunk(model, {}, "stop")),
-            (None, openai_usage_chunk(model, usage)),
-            (None, "[DONE]"),
-        ]
-        return events
-    if wire == "anthropic":
-        start = anthropic_reply(model, "", (usage[0], 1))
-        start["content"], start["stop_reason"] = [], None
-        events = [
-            ("message_start", {"type": "message_start", "message": start}),
-            (
-                "content_block_start",
-                {
-                    "type": "content_block_start",
-                    "index": 0,
-                    "content_block": {"type": "text", "text": ""},
-                },
-            ),
-            ("ping", {"type": "ping"}),
-        ]
-        events += [
-            (
-                "content_block_delta",
-                {
-                    "type": "content_block_delta",
-                    "index": 0,
-                    "delta": {"type": "text_delta", "text": c},
-                },
-            )
-            for c in chunks
-        ]
-        events += [
-            ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-            (
-                "message_delta",
-                {
-                    "type": "message_delta",
-                    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                    "usage": {"output_tokens": usage[1]},
-                },
-            ),
-            ("message_stop", {"type": "message_stop"}),
-        ]
-        return events
-    if wire == "gemini":
-        return [
-            (
-                None,
-                gemini_chunk(model, c, "STOP" if i == last else None, usage if i == last else None),
-            )
-            for i, c in enumerate(chunks)
-        ]
-    events = [(None, ollama_line(model, c, False, None)) for c in chunks]
-    events.append((None, ollama_line(model, "", True, usage)))
-    return events
-
-
-def _plain(wire: str, model: str, text: str, usage: tuple[int, int]) -> Any:
-    if wire == "openai":
-        return openai_reply(model, text, usage)
-    if wire == "anthropic":
-        return anthropic_reply(model, text, usage)
-    if wire == "gemini":
-        return gemini_chunk(model, text, "STOP", usage)
-    return ollama_line(model, text, True, usage)
 
 
 def _user_texts(body: Any) -> list[str]:
