@@ -164,3 +164,30 @@ async def test_concurrent_turns_refresh_once(server: FakeTokenServer, tmp_path: 
                 tg.start_soon(one)
     assert tokens == ["access-1"] * 5
     assert len(server.requests) == 1
+
+
+async def test_a_refresh_lost_to_another_process_uses_the_token_it_stored(
+    server: FakeTokenServer, tmp_path: Path
+) -> None:
+    clock, path = Clock(), tmp_path / "auth-profiles.json"
+    _seed(path, clock, expires_in=10)
+    profiles = AuthProfiles(AuthProfileStore(path), now=clock)
+    config = _config(server.token_url)
+    choice = profiles.order(config, "pa")[0]
+
+    def other_process_won(form: dict[str, str]) -> None:
+        # while our request is in flight, another process refreshed with the same refresh
+        # token (now rotated away, so ours gets invalid_grant) and stored its new tokens
+        server.valid_refresh.discard(form["refresh_token"])
+        cred = {
+            "type": "oauth",
+            "provider": "pa",
+            "access": "access-other",
+            "refresh": "refresh-other",
+            "expires": int((clock.now + 3600) * 1000),
+        }
+        AuthProfileStore(path).upsert_profile("pa:oauth", cred)
+
+    server.on_request = other_process_won
+    assert await profiles.secret(config, choice) == "access-other"
+    assert len(server.requests) == 1

@@ -4,6 +4,7 @@
         server.token_url                 # http://127.0.0.1:PORT/oauth/token
         server.valid_refresh.add("r0")   # refresh tokens it accepts
         server.fail_next(503)            # one-shot failure: status (+ optional error code)
+        server.on_request = fn           # called with the form before answering (races)
         ... refresh against it ...
         server.requests                  # [dict(form fields)] in arrival order
 
@@ -14,6 +15,7 @@ another grant type 400 `unsupported_grant_type`, exactly as real servers answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -26,6 +28,7 @@ class FakeTokenServer:
     valid_refresh: set[str] = field(default_factory=set)
     requests: list[dict[str, str]] = field(default_factory=list)
     issued: int = 0
+    on_request: Callable[[dict[str, str]], None] | None = None
 
     def __post_init__(self) -> None:
         self._failures: list[tuple[int, str | None]] = []
@@ -42,6 +45,8 @@ class FakeTokenServer:
     async def _token(self, request: web.Request) -> web.Response:
         form = {key: str(value) for key, value in (await request.post()).items()}
         self.requests.append(form)
+        if self.on_request is not None:
+            self.on_request(form)
         if self._failures:
             status, error = self._failures.pop(0)
             if error is None:

@@ -112,7 +112,17 @@ async def access_token(profiles: AuthProfiles, config: Config, profile_id: str) 
             f"(needs a refresh token and token_url). Run `zeroclaw login {provider}` again.",
             provider=provider,
         )
-    tokens = await _refresh(profiles, str(token_url), str(refresh), client_id, now, provider)
+    try:
+        tokens = await _refresh(profiles, str(token_url), str(refresh), client_id, now, provider)
+    except AuthError:
+        # Another process (the console next to the daemon) may have refreshed first and
+        # rotated the refresh token we sent: its fresh access token is in the store now.
+        latest = profiles.store.load().profile(profile_id) or {}
+        if latest.get("access") and latest.get("access") != access:
+            latest_expires = latest.get("expires")
+            if isinstance(latest_expires, int | float) and latest_expires / 1000 - now > 0:
+                return str(latest["access"])
+        raise
     _register(tokens)
 
     def mutate(raw: dict[str, Any]) -> None:
