@@ -166,3 +166,21 @@ async def test_models_list_without_config(
 ) -> None:
     assert await run("models", "list") == 0
     assert "The model catalog is empty." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wire", ["anthropic", "gemini", "ollama"])
+async def test_refresh_over_every_wire(
+    zeroclaw_home: Path,
+    fake_provider: FakeProvider,
+    capsys: pytest.CaptureFixture[str],
+    wire: str,
+) -> None:
+    (zeroclaw_home / "config.toml").write_text(
+        f'[providers.{wire}]\napi_key = "k-test-123"\napi_url = "{fake_provider.base_url(wire)}"\n',
+        encoding="utf-8",
+    )
+    fake_provider.models = ["z-model", "a-model"]
+    assert await run("models", "refresh", "--provider", wire) == 0
+    assert capsys.readouterr().out.startswith(f"Refreshed '{wire}' model cache with 2 models.")
+    assert cached_entry(zeroclaw_home / "state", wire) is not None
+    assert fake_provider.requests[0].api_key == "k-test-123"
