@@ -141,3 +141,17 @@ def test_bad_input_is_refused_and_writes_nothing(
     assert cli_main(argv) == 1
     assert message in capsys.readouterr().err
     assert not (zeroclaw_home / "state" / "auth-profiles.json").exists()
+
+
+def test_broken_config_keeps_the_saved_key_and_warns(
+    zeroclaw_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = zeroclaw_home / "config.toml"
+    config.write_text("[agent.model\n")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(SECRET + "\n"))
+    assert cli_main(["login", "openai"]) == 0
+    captured = capsys.readouterr()
+    assert "Saved auth profile `openai:default`" in captured.out
+    assert 'declare it yourself: [auth.profiles."openai:default"]' in captured.err
+    assert config.read_text() == "[agent.model\n"
+    assert _store(zeroclaw_home).load().profiles["openai:default"]["key"] == SECRET

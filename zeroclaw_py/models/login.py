@@ -92,6 +92,11 @@ def declare_profile(config_path: Path, profile_id: str, provider: str) -> str | 
     return f"Updated {config_path}: {' and '.join(changes)}."
 
 
+def _declaration(profile_id: str) -> str:
+    provider = profile_id.partition(":")[0]
+    return f'[auth.profiles."{profile_id}"] provider = "{provider}", mode = "api_key"'
+
+
 def main(
     args: argparse.Namespace, *, stdin: TextIO | None = None, out: TextIO | None = None
 ) -> int:
@@ -128,14 +133,19 @@ def main(
     verb = "Replaced" if existed else "Saved"
     print(f"{verb} auth profile `{profile_id}` (api_key) in {store.path}.", file=out)
     if config_path.exists():
-        change = declare_profile(config_path, profile_id, spec.id)
+        try:
+            change = declare_profile(config_path, profile_id, spec.id)
+        except ZeroclawError as exc:  # the key is saved; only the declaration is missing
+            print(
+                f"warning: {exc}; declare it yourself: {_declaration(profile_id)}", file=sys.stderr
+            )
+            change = None
         if change:
             print(change, file=out)
     else:
         print(
             f"No config file at {config_path}: the profile is used for `{spec.id}` as long as "
-            f'no other profiles are declared. To declare it, add [auth.profiles."{profile_id}"] '
-            f'with provider = "{spec.id}" and mode = "api_key".',
+            f"no other profiles are declared. To declare it: {_declaration(profile_id)}",
             file=out,
         )
     return 0
