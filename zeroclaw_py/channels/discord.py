@@ -29,6 +29,7 @@ from zeroclaw_py.channels.mentions import BotIdentity, addressed_text
 from zeroclaw_py.channels.supervise import InFlight, Timings, supervise
 from zeroclaw_py.errors import ChannelStartError
 from zeroclaw_py.providers.base import ImagePart
+from zeroclaw_py.providers.scrub import register_secret
 
 if TYPE_CHECKING:
     from zeroclaw_py.config.schema import Config, DiscordConfig
@@ -98,6 +99,7 @@ class DiscordService:
         self._host = host
         self._config = config
         self.timings = timings or Timings()
+        register_secret(config.bot_token)
         self._pacer = EditPacer(1.0)
         self._client: _Client | None = None
         self._stopping = False

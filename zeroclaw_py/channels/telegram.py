@@ -32,6 +32,7 @@ from zeroclaw_py.channels.supervise import InFlight, Timings, supervise
 from zeroclaw_py.channels.telegram_inbound import build_inbound
 from zeroclaw_py.channels.telegram_reply import TelegramResponder
 from zeroclaw_py.errors import ChannelStartError
+from zeroclaw_py.providers.scrub import register_secret
 
 if TYPE_CHECKING:
     from zeroclaw_py.config.schema import Config, TelegramConfig
@@ -99,6 +100,7 @@ class TelegramService:
         self._host = host
         self._config = config
         self.timings = timings or Timings()
+        register_secret(config.bot_token)  # the token is part of every Bot API URL
         self._pacer = EditPacer(config.draft_update_interval_ms / 1000)  # per chat, shared
         self._bot: Bot | None = None
         self._identity = BotIdentity("")
@@ -134,6 +136,7 @@ class TelegramService:
             ) from exc
         self._bot = bot
         self._identity = BotIdentity(bot.username)
+        self._polling = anyio.CancelScope()
         stored = await self._host.runtime.store.kv_get(self._offset_key)
         self._offset = int(stored) if stored else None
         self._task = asyncio.create_task(self._run(), name="telegram-polling")
