@@ -312,3 +312,29 @@ async def test_reasoning_model_refusals_are_learned_once(
     with pytest.raises(BadRequestError):
         await provider.chat(REQUEST)
     assert len(fake_provider.requests) == 5
+
+
+async def test_anthropic_and_gemini_get_alternating_turns(
+    fake_provider: FakeProvider, http: httpx.AsyncClient
+) -> None:
+    image = ImagePart(b"img")
+    ragged = ChatRequest(
+        model="m-1",
+        messages=(
+            Message("assistant", "orphan reply left by history trimming"),
+            Message("system", "be brief"),
+            Message("user", "first try"),
+            Message("user", "second try", (image,)),
+            Message("assistant", "ok"),
+            Message("user", "again"),
+        ),
+    )
+    for name in ("anthropic", "gemini"):
+        await make(fake_provider, name, http).chat(ragged)
+    anthropic, gemini = (r.json for r in fake_provider.requests)
+    assert [m["role"] for m in anthropic["messages"]] == ["user", "assistant", "user"]
+    merged = anthropic["messages"][0]["content"]
+    assert [b["type"] for b in merged] == ["image", "text"]
+    assert merged[1]["text"] == "first try\n\nsecond try"
+    assert [c["role"] for c in gemini["contents"]] == ["user", "model", "user"]
+    assert gemini["contents"][0]["parts"][0] == {"text": "first try\n\nsecond try"}

@@ -22,7 +22,7 @@ from zeroclaw_py.providers.base import (
     Usage,
 )
 from zeroclaw_py.providers.sse import StreamDecoder, sse_data
-from zeroclaw_py.providers.wire import HttpCall, WireProvider
+from zeroclaw_py.providers.wire import HttpCall, WireProvider, alternating_turns
 
 API_VERSION = "2023-06-01"
 OAUTH_PREFIX = "sk-ant-oat01-"
@@ -112,8 +112,7 @@ class AnthropicProvider(WireProvider):
             "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
             "messages": [
                 {"role": m.role, "content": _content(m)}
-                for m in request.messages
-                if m.role != "system"
+                for m in alternating_turns(request.messages)
             ],
         }
         if system:

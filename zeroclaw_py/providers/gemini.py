@@ -24,7 +24,7 @@ from zeroclaw_py.providers.base import (
 )
 from zeroclaw_py.providers.scrub import SCRUBBER
 from zeroclaw_py.providers.sse import StreamDecoder, sse_data
-from zeroclaw_py.providers.wire import HttpCall, WireProvider
+from zeroclaw_py.providers.wire import HttpCall, WireProvider, alternating_turns
 
 _ROLES = {"user": "user", "assistant": "model"}
 MODELS_PAGE_SIZE = "200"
@@ -118,8 +118,7 @@ class GeminiProvider(WireProvider):
         body: dict[str, Any] = {
             "contents": [
                 {"role": _ROLES[m.role], "parts": _parts(m)}
-                for m in request.messages
-                if m.role != "system"
+                for m in alternating_turns(request.messages)
             ]
         }
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")

@@ -17,7 +17,7 @@ import httpx
 
 from zeroclaw_py.errors import ProviderError
 from zeroclaw_py.providers import classify
-from zeroclaw_py.providers.base import ChatRequest, ChatResponse, StreamEvent
+from zeroclaw_py.providers.base import ChatRequest, ChatResponse, Message, StreamEvent
 from zeroclaw_py.providers.http import request_timeout
 from zeroclaw_py.providers.scrub import SCRUBBER
 from zeroclaw_py.providers.sse import StreamDecoder
@@ -41,6 +41,26 @@ class WireSettings:
     env_vars: tuple[str, ...] = ()
     timeout_s: float = 120.0
     extra_headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def alternating_turns(messages: tuple[Message, ...]) -> list[Message]:
+    """Non-system messages as strictly alternating turns starting with the user.
+
+    Anthropic and Gemini reject (or silently merge) consecutive same-role turns and a leading
+    assistant turn, which a trimmed or half-failed history can produce; consecutive messages
+    are joined (texts by a blank line, images kept) and leading assistant turns dropped.
+    """
+    turns: list[Message] = []
+    for message in messages:
+        if message.role == "system" or (not turns and message.role == "assistant"):
+            continue
+        if turns and turns[-1].role == message.role:
+            last = turns[-1]
+            text = "\n\n".join(t for t in (last.content, message.content) if t)
+            turns[-1] = Message(last.role, text, last.images + message.images)
+        else:
+            turns.append(message)
+    return turns
 
 
 @dataclass(frozen=True)
