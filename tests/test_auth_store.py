@@ -109,7 +109,7 @@ def test_cached_load_sees_external_changes(tmp_path: Path) -> None:
 
 def test_two_processes_writing_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "auth-profiles.json"
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")  # fork is unsafe with threads running
     workers = [ctx.Process(target=_writer, args=(str(path), w, 15)) for w in range(2)]
     for proc in workers:
         proc.start()
