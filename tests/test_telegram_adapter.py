@@ -336,3 +336,15 @@ async def test_stop_lets_an_answer_in_flight_finish(fake: FakeTelegram) -> None:
             tg.start_soon(service.stop)  # e.g. a config edit restarts the channel
             runtime.hold.set()
     assert list(fake.texts.values()) == ["echo: slow question"]
+
+
+async def test_streamed_final_edit_falls_back_to_plain_text(fake: FakeTelegram) -> None:
+    runtime = RecordingRuntime()
+    runtime.tokens = ["2 * 3 ", "= 6"]  # one lone asterisk: Telegram refuses it as Markdown
+    async with running_telegram(FakeHost(runtime), fake.base, fake.token, stream_mode="partial"):
+        fake.push_message("math")
+        with anyio.fail_after(5):
+            await runtime.finished.wait()
+    assert list(fake.texts.values()) == ["2 * 3 = 6"]
+    final = fake.sent("editMessageText")[-2:]
+    assert [f.get("parse_mode") for f in final] == ["Markdown", None]
