@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from zeroclaw_py.models.refs import Route
 from zeroclaw_py.providers.base import Message
-from zeroclaw_py.state.store import trimmed
+from zeroclaw_py.state.store import Packed, trimmed, unpack
 
 
 class MemoryStore:
@@ -14,7 +14,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
-        self.histories: dict[str, tuple[Message, ...]] = {}
+        self.histories: dict[str, Packed] = {}
         self.kv: dict[str, str] = {}
 
     async def open(self) -> None:
@@ -33,7 +33,7 @@ class MemoryStore:
         self.routes.pop(key, None)
 
     async def get_history(self, key: str) -> tuple[Message, ...]:
-        return self.histories.get(key, ())
+        return unpack(self.histories.get(key, ()))
 
     async def append_history(
         self, key: str, messages: Sequence[Message], *, max_messages: int

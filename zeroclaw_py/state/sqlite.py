@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from zeroclaw_py.models.refs import Route
 from zeroclaw_py.providers.base import Message
-from zeroclaw_py.state.store import trimmed
+from zeroclaw_py.state.store import Packed, trimmed, unpack
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +46,44 @@ _SCHEMA = (
 )
 
 
+_ROWS_PER_INSERT = 300  # 900 parameters: below SQLite's historic limit of 999
+_TRIM = (
+    "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE key = ? ORDER BY id LIMIT ?)"
+)
+
+
+class _HistoryAppends:
+    """A run of consecutive history appends, written as one multi-row INSERT plus one batch of
+    trims. Each statement costs the worker thread a GIL round trip with the event loop, so a
+    batch of turns costs a handful of statements instead of three per turn.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str]] = []
+        self.drops: dict[str, int] = {}  # key -> how many of its oldest rows to delete
+
+    def add(self, key: str, messages: Sequence[Message], dropped: int) -> None:
+        self.rows.extend((key, m.role, m.content) for m in messages)
+        if dropped > 0:
+            self.drops[key] = self.drops.get(key, 0) + dropped
+
+    def __call__(self, conn: sqlite3.Connection) -> None:
+        for start in range(0, len(self.rows), _ROWS_PER_INSERT):
+            rows = self.rows[start : start + _ROWS_PER_INSERT]
+            values = ", ".join(["(?, ?, ?)"] * len(rows))
+            params = [value for row in rows for value in row]
+            conn.execute(f"INSERT INTO messages (key, role, content) VALUES {values}", params)
+        if self.drops:
+            conn.executemany(_TRIM, list(self.drops.items()))
+
+
 class SqliteStore:
     def __init__(self, path: Path, *, history_cache: int = 50_000) -> None:
         self.path = path
         self._history_cache_size = history_cache
         self._routes: dict[str, Route] = {}
         self._kv: dict[str, str] = {}
-        self._histories: OrderedDict[str, tuple[Message, ...]] = OrderedDict()
+        self._histories: OrderedDict[str, Packed] = OrderedDict()
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._pending: list[_Op] = []
@@ -107,6 +138,17 @@ class SqliteStore:
         """Queue a write. Writes are handed to the thread in batches every `WRITE_DELAY_S`:
         fewer thread wake-ups means less GIL ping-pong with the event loop under load."""
         self._pending.append(op)
+        self._schedule()
+
+    def _append_rows(self, key: str, messages: Sequence[Message], dropped: int) -> None:
+        last = self._pending[-1] if self._pending else None
+        if not isinstance(last, _HistoryAppends):
+            last = _HistoryAppends()
+            self._pending.append(last)
+        last.add(key, messages, dropped)
+        self._schedule()
+
+    def _schedule(self) -> None:
         if self._flush_handle is None:
             loop = asyncio.get_running_loop()
             self._flush_handle = loop.call_later(WRITE_DELAY_S, self._hand_over)
@@ -186,13 +228,13 @@ class SqliteStore:
 
     # --- histories -----------------------------------------------------------------------
 
-    def _remember(self, key: str, history: tuple[Message, ...]) -> None:
+    def _remember(self, key: str, history: Packed) -> None:
         self._histories[key] = history
         self._histories.move_to_end(key)
         while len(self._histories) > self._history_cache_size:
             self._histories.popitem(last=False)
 
-    async def get_history(self, key: str) -> tuple[Message, ...]:
+    async def _packed(self, key: str) -> Packed:
         cached = self._histories.get(key)
         if cached is not None:
             self._histories.move_to_end(key)
@@ -205,30 +247,21 @@ class SqliteStore:
         rows = await self._call(load)
         if key in self._histories:  # written while we waited: memory is newer
             return self._histories[key]
-        history = tuple(Message(role, content) for role, content in rows)
+        history: Packed = tuple((str(role), str(content)) for role, content in rows)
         self._remember(key, history)
         return history
+
+    async def get_history(self, key: str) -> tuple[Message, ...]:
+        return unpack(await self._packed(key))
 
     async def append_history(
         self, key: str, messages: Sequence[Message], *, max_messages: int
     ) -> None:
-        old = await self.get_history(key)
+        old = await self._packed(key)
         history = trimmed(old, messages, max_messages)
         self._remember(key, history)
-        rows = [(key, m.role, m.content) for m in messages]
-        dropped = len(old) + len(messages) - len(history)
-
-        def write(conn: sqlite3.Connection) -> None:
-            # Append-only rows: a turn writes its two messages, never the whole history.
-            conn.executemany("INSERT INTO messages (key, role, content) VALUES (?, ?, ?)", rows)
-            if dropped > 0:
-                conn.execute(
-                    "DELETE FROM messages WHERE id IN"
-                    " (SELECT id FROM messages WHERE key = ? ORDER BY id LIMIT ?)",
-                    (key, dropped),
-                )
-
-        self._write(write)
+        # The database mirrors the cache: after inserting, drop exactly what the cache dropped.
+        self._append_rows(key, messages, len(old) + len(messages) - len(history))
 
     async def clear_history(self, key: str) -> None:
         self._remember(key, ())
