@@ -113,3 +113,19 @@ def test_backend_is_chosen_by_config(tmp_path: Path) -> None:
     default = create_store(parse_config("", env={}), tmp_path)
     assert isinstance(default, SqliteStore)
     assert default.path == tmp_path / "state.db"
+
+
+async def test_sqlite_batched_writes_keep_their_order(tmp_path: Path) -> None:
+    """Appends, a clear and trims inside one write batch land in the database as in memory."""
+    path = tmp_path / "state.db"
+    async with opened(SqliteStore(path)) as store:
+        await store.append_history("k", [Message("user", "gone")], max_messages=3)
+        await store.clear_history("k")
+        for i in range(5):
+            await store.append_history("k", [Message("user", f"m{i}")], max_messages=3)
+        await store.append_history("other", [Message("user", "x")], max_messages=3)
+        in_memory = await store.get_history("k")
+    async with opened(SqliteStore(path)) as store:
+        assert await store.get_history("k") == in_memory
+        assert [m.content for m in in_memory] == ["m2", "m3", "m4"]
+        assert await store.get_history("other") == (Message("user", "x"),)
