@@ -176,9 +176,9 @@ async def test_all_failed_is_one_message_listing_every_candidate() -> None:
     assert result.error == "all_failed"
     assert result.failure == (
         "All models failed (3):\n"
-        "- pa/m1: server after 2 tries (pa API error (503): down [REDACTED])\n"
-        "- pb/m2: model_not_found (no such model m2)\n"
-        "- nowhere/m3: unavailable (Unknown provider: nowhere)"
+        "- pa/m1: server error after 2 tries (pa API error (503): down [REDACTED])\n"
+        "- pb/m2: model not found (no such model m2)\n"
+        "- nowhere/m3: provider unavailable (Unknown provider: nowhere)"
     )
     assert [a.outcome for a in result.attempts] == [
         "server",
@@ -206,7 +206,7 @@ async def test_partial_stream_is_never_replaced_by_another_model() -> None:
     assert (result.provider, result.model) == ("pa", "m1")
     assert result.text == "Hello wor"  # what the user already read
     assert result.failure == (
-        "The answer was cut off: `pa/m1` failed mid-answer (stream_dropped). "
+        "The answer was cut off: `pa/m1` failed mid-answer (stream cut off). "
         "The text above is incomplete; send your message again to retry."
     )
     assert len(pa.calls) == 1  # not retried either: that would repeat text the user saw

@@ -56,8 +56,8 @@ async def test_everything_failing_is_one_scrubbed_message_and_no_history() -> No
         assert responder.answers == []
         assert len(responder.sent) == 1
         reply = responder.sent[0]
-        assert reply.startswith("⚠️ Error: All models failed (2):\n- fa/m1: model_not_found (")
-        assert "\n- fb/m2: server after 3 tries (" in reply
+        assert reply.startswith("⚠️ Error: All models failed (2):\n- fa/m1: model not found (")
+        assert "\n- fb/m2: server error after 3 tries (" in reply
         assert await runtime.get_history("test_alice") == ()
 
 
@@ -68,7 +68,7 @@ async def test_cut_stream_keeps_the_streamed_text_and_adds_a_note() -> None:
     assert "".join(responder.tokens).split() == ["alpha", "beta"]
     assert responder.answers == []
     assert responder.sent == [
-        "⚠️ Error: The answer was cut off: `fa/m1` failed mid-answer (stream_dropped). "
+        "⚠️ Error: The answer was cut off: `fa/m1` failed mid-answer (stream cut off). "
         "The text above is incomplete; send your message again to retry."
     ]
     assert _calls(fake, "m2") == 0

@@ -112,8 +112,8 @@ async def test_auth_error_on_every_profile_falls_back_with_scrubbed_summary(
     assert _keys(fake, "m1") == [KEY_ONE, KEY_TWO]
     assert len(_keys(fake, "m2")) == 1
     failure = result.failure or ""
-    assert failure.startswith("All models failed (2):\n- fa/m1: auth")
-    assert "\n- fb/m2: auth" in failure
+    assert failure.startswith("All models failed (2):\n- fa/m1: authentication failed")
+    assert "\n- fb/m2: authentication failed" in failure
     assert KEY_ONE not in failure
     assert KEY_TWO not in failure
     assert "[REDACTED]" in failure

@@ -42,6 +42,7 @@ from zeroclaw_py.models.fallback_policy import (
     canonical_provider,
     policy_for,
     rate_limit_wait,
+    reason_label,
     trim_oldest,
 )
 from zeroclaw_py.models.images import CatalogLookup, plan_images
@@ -374,7 +375,7 @@ class _Run:
     ) -> None:
         if calls == 0:  # nothing was called: still an attempt the user should see
             self._record(cand, choice, reason, error)
-        label = f"{reason} after {calls} tries" if calls > 1 else reason
+        label = reason_label(reason) + (f" after {calls} tries" if calls > 1 else "")
         self.lines.append(_line(cand, label, error))
 
     def _skip(self, cand: Candidate) -> None:
@@ -386,7 +387,7 @@ class _Run:
         self.deps.breaker.release(cand.key)
         return TurnResult(
             text="".join(self.parts),
-            failure=MESSAGES["partial"].format(ref=cand.ref, reason=reason),
+            failure=MESSAGES["partial"].format(ref=cand.ref, reason=reason_label(reason)),
             ok=False,
             provider=cand.provider,
             model=cand.model,

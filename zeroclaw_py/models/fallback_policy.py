@@ -85,6 +85,28 @@ MESSAGES: Final = {
 }
 
 
+# Error reason (ProviderError.reason, plus the runner's own) -> words in the user's message.
+# Metrics and attempts keep the machine label.
+REASON_LABELS: Final[dict[str, str]] = {
+    "auth": "authentication failed",
+    "billing": "billing problem (credits or plan)",
+    "rate_limit": "rate limited",
+    "model_not_found": "model not found",
+    "context_overflow": "context overflow",
+    "bad_request": "bad request",
+    "server": "server error",
+    "timeout": "timed out",
+    "connection": "connection failed",
+    "stream_dropped": "stream cut off",
+    "unavailable": "provider unavailable",
+    "error": "error",
+}
+
+
+def reason_label(reason: str) -> str:
+    return REASON_LABELS.get(reason, reason.replace("_", " "))
+
+
 def policy_for(error: ProviderError) -> ErrorPolicy:
     return next(policy for cls, policy in ERROR_TABLE if isinstance(error, cls))
 
