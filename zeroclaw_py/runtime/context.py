@@ -23,9 +23,12 @@ Extensions:
     await runtime.switch_route(key, route, channel=..., kind="model") -> Route
         # set_route + history_on_switch ("clear" drops the history) + ROUTE_SWITCHES metric;
         # what /models, /model and the web pickers call
+    await runtime.get_override(key) -> Route | None        # the stored override only
     await runtime.get_history(key) / append_history(key, messages) / clear_history(key)
     runtime.store, runtime.state_dir, runtime.http (shared httpx.AsyncClient after start())
+    runtime.pool                     # the ProviderPool (created/closed counters, settle())
     runtime.track_turn()             # async context manager counting a turn in flight
+    runtime.turn_timeout_s           # bound on a whole turn (300 s; tests lower it)
 
 Provider lifetime: instances are keyed by (id, settings fingerprint); after `apply_config` an
 instance whose settings changed is retired and closed once no turn holds a lease on it.
@@ -37,9 +40,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from zeroclaw_py import paths
 from zeroclaw_py.channels.base import InboundMessage, Responder
@@ -160,7 +163,7 @@ class Runtime:
 
     def provider_lease(
         self, provider_id: str, config: Config | None = None
-    ) -> Any:  # AbstractAsyncContextManager[Provider]
+    ) -> AbstractAsyncContextManager[Provider]:
         return self.pool.lease(provider_id, config or self._config)
 
     # --- catalog ---------------------------------------------------------------------------
