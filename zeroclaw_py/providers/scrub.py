@@ -70,8 +70,9 @@ class Scrubber:
         self.add(*secrets)
 
     def add(self, *secrets: str | None) -> None:
+        """Register secrets; cheap when they are already known (called on every provider call)."""
         fresh = {s.strip() for s in secrets if s and len(s.strip()) >= MIN_SECRET_LEN}
-        if not fresh:
+        if fresh.issubset(self._secrets):
             return
         with self._lock:
             merged = fresh.union(self._secrets)
