@@ -14,10 +14,13 @@ the runtime and is shared by all turns (single event loop, so no lock is needed)
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+
+log = logging.getLogger(__name__)
 
 CandidateKey = tuple[str, str]  # (provider id, model)
 
@@ -96,6 +99,7 @@ class CandidateBreaker:
         entry = self._entries.pop(key, None)
         if entry is not None and entry.open_until is not None:
             _set_gauge(key, 0)
+            log.info("%s/%s answers again: no longer skipped", *key)
 
     def record_failure(self, key: CandidateKey) -> bool:
         """Count one failed call. Returns True when this failure (re)opened the breaker."""
@@ -107,6 +111,12 @@ class CandidateBreaker:
             entry.probing = False
             if not was_open:
                 _set_gauge(key, 1)
+            log.warning(
+                "%s/%s failed %d times in a row: skipped for %.0f s",
+                *key,
+                entry.failures,
+                self.cooldown_s,
+            )
             return True
         return False
 
