@@ -72,7 +72,6 @@ async def running_daemon(home: Path, text: str) -> AsyncIterator[Running]:
             group.start_soon(run)
             with anyio.fail_after(15):
                 await logs.wait_for(lambda x: x.startswith("daemon running"))
-                await logs.wait_for(lambda x: x.startswith("watching "))
             yield running
             daemon.request_stop()
 

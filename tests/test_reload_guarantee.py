@@ -59,8 +59,6 @@ async def reloading(
         service = ReloadService(path, runtime)
         with watch_logs() as logs:
             await service.start()
-            with anyio.fail_after(5):
-                await service.watcher.ready.wait()
             try:
                 yield runtime, service, path, logs
             finally:

@@ -166,3 +166,14 @@ async def test_a_configmap_style_symlink_swap_is_seen(tmp_path: Path) -> None:
         (mount / "..data_tmp").symlink_to("..v2")
         (mount / "..data_tmp").replace(mount / "..data")  # the atomic swap kubelet does
         await seen.until("a = 2\n")
+
+
+async def test_cancelling_the_watch_cleans_up_promptly(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("a = 1\n")
+    watcher = ConfigWatcher(path, Seen(path), debounce_ms=lambda: 10, rust_timeout_ms=100)
+    with anyio.fail_after(WAIT_S):
+        async with anyio.create_task_group() as group:
+            group.start_soon(watcher.run, anyio.Event())
+            await watcher.ready.wait()
+            group.cancel_scope.cancel()

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+READY_TIMEOUT_S = 3.0
 STOP_TIMEOUT_S = 3.0
 
 
@@ -46,15 +47,15 @@ class ReloadService:
         await self.manager.reload_now("watcher")
 
     async def start(self) -> None:
-        """Start watching in the background and return at once.
-
-        The watch is live within watchfiles' first wait (RUST_TIMEOUT_MS at most); `watcher.ready`
-        is set and `watching <path> for config changes` logged then. Not waiting for it keeps
-        daemon start-up fast; SIGHUP and `zeroclaw reload` work from the first moment.
-        """
+        """Install the directory watch and return once it is live (a scheduling round or two),
+        so an edit made after the daemon says it is running is always seen."""
         self._stop = anyio.Event()
         self._task = asyncio.create_task(self.watcher.run(self._stop), name="config-watcher")
         self._task.add_done_callback(self._watcher_done)
+        with anyio.move_on_after(READY_TIMEOUT_S) as scope:
+            await self.watcher.ready.wait()
+        if scope.cancelled_caught:
+            log.warning("config watcher for %s is slow to start", self.config_path)
 
     def _watcher_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and (exc := task.exception()) is not None:

@@ -13,6 +13,7 @@ since the LAST event, reading `debounce_ms` afresh each time, so an edit of
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -27,8 +28,8 @@ log = logging.getLogger(__name__)
 # debounce waits only the rest. The Rust side also wakes every step while idle: 20 ms costs
 # ~4 ms CPU per second and adds ~20-40 ms to a reload, 50 ms ~1 ms/s and ~50-100 ms (measured
 # on 2 cores; bench/reload_latency.py). Each blocking wait
-# ends after RUST_TIMEOUT_MS with an empty batch; the first one proves the watch is installed
-# (`ready`), and the short wait keeps shutdown quick.
+# ends after RUST_TIMEOUT_MS (awatch then waits again), which bounds how long a cancelled watch
+# keeps its worker thread; a normal stop goes through `stop_event` and is quicker.
 WATCH_STEP_MS = 20
 RUST_TIMEOUT_MS = 500
 
@@ -96,28 +97,41 @@ class ConfigWatcher:
     async def _watch(self, stop_event: anyio.Event) -> None:
         from watchfiles import awatch  # lazy: only the daemon watches files
 
-        watcher = awatch(
+        batches = awatch(
             *self._dirs,
             watch_filter=self._accept,
             stop_event=stop_event,
             recursive=False,
             step=WATCH_STEP_MS,
             rust_timeout=self._rust_timeout_ms,
-            yield_on_timeout=True,  # first (empty) yield tells us the watch is installed
         )
+        # awatch installs its inotify watches synchronously in the first step of its first
+        # __anext__, before its first blocking wait; one scheduling round after starting that
+        # step the watch is live, so `ready` means "edits from now on are seen".
+        next_batch = asyncio.ensure_future(anext(batches))
+        await asyncio.sleep(0)
+        if not next_batch.done():
+            log.info("watching %s for config changes", self.path)
+        self.ready.set()
         try:
-            async for changes in watcher:
-                if not self.ready.is_set():
-                    log.info("watching %s for config changes", self.path)
-                    self.ready.set()
-                if changes:
-                    log.debug("config file event: %s", sorted(c.name for c, _ in changes))
-                    self._last_event = time.monotonic()
-                    self._dirty.set()
-        except FileNotFoundError as exc:  # the directory vanished under us
+            while True:
+                try:
+                    changes = await next_batch
+                except StopAsyncIteration:
+                    return
+                log.debug("config file event: %s", sorted(c.name for c, _ in changes))
+                self._last_event = time.monotonic()
+                self._dirty.set()
+                next_batch = asyncio.ensure_future(anext(batches))
+        except FileNotFoundError as exc:  # a watched directory is missing or vanished
             log.warning("config watcher stopped: %s", exc)
         finally:
-            self.ready.set()
+            # a cancelled watch: let awatch see the cancellation (it stops its worker thread),
+            # then close the generator; shielded so a cancelled scope cannot skip the cleanup
+            next_batch.cancel()
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait({next_batch})
+                await batches.aclose()
 
     async def _debounce_loop(self) -> None:
         while True:
