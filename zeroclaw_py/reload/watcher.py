@@ -97,6 +97,9 @@ class ConfigWatcher:
     async def _watch(self, stop_event: anyio.Event) -> None:
         from watchfiles import awatch  # lazy: only the daemon watches files
 
+        # watchfiles logs every batch at INFO ("1 change detected"); our own lines say more
+        logging.getLogger("watchfiles").setLevel(logging.WARNING)
+
         batches = awatch(
             *self._dirs,
             watch_filter=self._accept,
