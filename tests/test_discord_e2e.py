@@ -35,6 +35,8 @@ async def _daemon(config_text: str) -> AsyncIterator[DiscordService]:
         assert service is not None
         service.timings = FAST
         await service.start()
+        with anyio.fail_after(5):
+            await service.wait_ready()
         try:
             yield service
         finally:

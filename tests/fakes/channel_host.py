@@ -131,6 +131,8 @@ async def running_discord(
 
     service = DiscordService(host, discord_config(api, gateway, token, **overrides), timings=FAST)
     await service.start()
+    with anyio.fail_after(5):
+        await service.wait_ready()
     try:
         yield service
     finally:

@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-READY_TIMEOUT_S = 30.0
 _FATAL = (discord.LoginFailure, discord.PrivilegedIntentsRequired)
 
 
@@ -58,6 +57,9 @@ class _Client(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         await self._service.on_message(message)
+
+    async def on_ready(self) -> None:
+        self._service.on_ready()
 
 
 async def _attachments(
@@ -140,12 +142,16 @@ class DiscordService:
         await self._login(client)
         self._client = client
         self._task = asyncio.create_task(self._run(), name="discord-gateway")
-        with anyio.move_on_after(READY_TIMEOUT_S) as scope:
-            await client.wait_until_ready()
-        if scope.cancelled_caught:
-            log.warning("discord: gateway not ready after %.0f s; still trying", READY_TIMEOUT_S)
-        else:
-            log.info("discord: connected as %s", self._identity.username)
+        # Up = the token is accepted and the gateway task runs. READY comes later (discord.py
+        # waits for every guild first); the daemon need not wait for it to start the next part.
+
+    async def wait_ready(self) -> None:
+        """Until the gateway session is ready (tests, and anyone who needs the guild cache)."""
+        assert self._client is not None, "start() first"
+        await self._client.wait_until_ready()
+
+    def on_ready(self) -> None:
+        log.info("discord: connected as %s", self._identity.username)
 
     async def stop(self) -> None:
         self._stopping = True  # new messages are not taken any more

@@ -126,8 +126,8 @@ class TelegramService:
         except InvalidToken as exc:  # the daemon logs this one clear line and runs on
             await bot.shutdown()
             raise ChannelStartError(
-                f"telegram: the bot token was rejected by {self._config.api_base_url} (getMe: "
-                f"{exc.message}); fix channels_config.telegram.bot_token"
+                f"telegram: the bot token was rejected by {self._config.api_base_url} (getMe "
+                "answered Unauthorized); fix channels_config.telegram.bot_token"
             ) from exc
         except TelegramError as exc:
             await bot.shutdown()
