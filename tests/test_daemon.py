@@ -6,6 +6,8 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -122,6 +124,16 @@ async def test_host_surface(daemon: Daemon) -> None:
     assert await task == "gateway.port changed"
 
 
+@asynccontextmanager
+async def _explained(err: list[str], seconds: float) -> AsyncIterator[None]:
+    """A timeout that shows what the daemon logged so far."""
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError:
+        raise AssertionError("timed out; daemon log:\n" + "".join(err)) from None
+
+
 async def _line_with(stream: asyncio.StreamReader, needle: str, seen: list[str]) -> None:
     while True:
         raw = await stream.readline()
@@ -151,7 +163,7 @@ async def test_daemon_process_without_config_starts_reloads_and_stops(
     out: list[str] = []
     err: list[str] = []
     try:
-        async with asyncio.timeout(30):
+        async with _explained(err, 30):
             await _line_with(proc.stdout, "or set ZEROCLAW_API_KEY", out)
             await _line_with(proc.stderr, "daemon running", err)
             pid_file = zeroclaw_home / "state" / "daemon.pid"
@@ -189,9 +201,10 @@ async def test_restart_needed_edit_re_executes_the_same_process(zeroclaw_home: P
     assert proc.stderr is not None
     err: list[str] = []
     try:
-        async with asyncio.timeout(40):
+        async with _explained(err, 40):
             await _line_with(proc.stderr, "daemon running", err)
             config.write_text(CONFIG + '[state]\nbackend = "memory"\n')
+            proc.send_signal(signal.SIGHUP)  # the watcher may also see it; SIGHUP is certain
             await _line_with(proc.stderr, "re-executing", err)
             await _line_with(proc.stderr, "daemon running", err)
             pid_file = zeroclaw_home / "state" / "daemon.pid"
