@@ -348,3 +348,15 @@ async def test_streamed_final_edit_falls_back_to_plain_text(fake: FakeTelegram) 
     assert list(fake.texts.values()) == ["2 * 3 = 6"]
     final = fake.sent("editMessageText")[-2:]
     assert [f.get("parse_mode") for f in final] == ["Markdown", None]
+
+
+async def test_token_revoked_while_polling_stops_with_one_error(
+    fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_telegram(FakeHost(RecordingRuntime()), fake.base, fake.token) as service:
+        fake.token = "123456:rotated"  # every later call answers 401
+        with anyio.fail_after(5):
+            await service.wait_stopped()
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1
+    assert "revoked" in errors[0]

@@ -166,7 +166,15 @@ class DiscordService:
         self._client = self._task = None
 
     async def _run(self) -> None:
-        await supervise("discord gateway", self._connect, self.timings.backoff(), fatal=_FATAL)
+        try:
+            await supervise("discord gateway", self._connect, self.timings.backoff(), fatal=_FATAL)
+        except discord.PrivilegedIntentsRequired:
+            log.error(
+                "discord: the gateway refused the Message Content intent; enable it for this bot "
+                "in the Discord Developer Portal (Bot > Privileged Gateway Intents); Discord stops"
+            )
+        except discord.LoginFailure:
+            log.error("discord: the bot token was revoked; fix channels_config.discord.bot_token")
 
     async def _connect(self) -> None:
         client = self._client

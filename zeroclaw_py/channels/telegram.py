@@ -155,9 +155,15 @@ class TelegramService:
             await self._bot.shutdown()
             self._bot = None
 
+    async def wait_stopped(self) -> None:
+        """Until polling has ended for good (a revoked token); mostly for tests."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
     async def _run(self) -> None:
         async with anyio.create_task_group() as tg:
-            with self._polling:  # stop() cancels polling first, handlers get a grace period
+            with self._polling, suppress(InvalidToken):  # logged where it was raised
+                # stop() cancels polling first; handlers get a grace period
                 await supervise(
                     "telegram polling",
                     lambda: self._poll_forever(tg),
@@ -197,8 +203,11 @@ class TelegramService:
                 await anyio.sleep(delay)
                 continue
             except InvalidToken:
-                log.error("telegram: the bot token was revoked; polling stops")
-                raise
+                log.error(
+                    "telegram: the bot token was revoked; polling stops — fix "
+                    "channels_config.telegram.bot_token"
+                )
+                raise  # fatal for supervise: only a new token helps
             except NetworkError as exc:
                 delay = backoff.next()
                 log.warning("telegram: getUpdates failed (%s); retrying in %.1f s", exc, delay)
