@@ -229,6 +229,9 @@ def _reexec() -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    # A SIGHUP (reload) that arrives while starting, or across a re-exec (an ignored signal stays
+    # ignored through exec), must not kill the daemon; the event loop installs the real handler.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     config = prepare(args)
     path = config_file(args)
     if config.source is None:
