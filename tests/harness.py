@@ -23,7 +23,7 @@ API (stable; other helpers' tests import it):
         ("memory" | "sqlite"). Closed on exit. `env` is the environment for env overrides
         (default: an empty mapping, so the developer's keys never leak in).
 
-    await ask(runtime, text, **msg_fields) -> str
+    await ask(runtime, text, *, streams=False, **msg_fields) -> str
         Send one message through `runtime.handle` with a fresh responder; returns the replies
         joined by "\\n" (for one reply: exactly that reply).
 
