@@ -14,7 +14,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from tests.fakes.channel_host import FakeHost, RecordingRuntime, running_discord
-from tests.fakes.discord_api import BOT_ID, FakeDiscord, serve_discord
+from tests.fakes.discord_api import BOT_ID, BOT_ROLE_ID, FakeDiscord, serve_discord
 
 pytestmark = pytest.mark.anyio
 
@@ -104,6 +104,7 @@ async def test_guild_filter_passes_dms(fake: FakeDiscord) -> None:
         (f"<@{BOT_ID}> what's up", "what's up"),
         (f"hey <@!{BOT_ID}> there", "hey there"),
         ("/models@zcbot openai", "/models openai"),
+        (f"<@&{BOT_ROLE_ID}> via the bot's role", "via the bot's role"),
     ],
 )
 async def test_mention_only_in_guilds(fake: FakeDiscord, text: str, passed: str) -> None:

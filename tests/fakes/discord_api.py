@@ -24,6 +24,7 @@ BOT_ID = "900000000000000001"
 BOT_NAME = "zcbot"
 GUILD_ID = "500000000000000001"
 CHANNEL_ID = "600000000000000001"
+BOT_ROLE_ID = "500000000000000009"
 TIMESTAMP = "2026-01-01T00:00:00+00:00"
 
 
@@ -132,7 +133,13 @@ class FakeDiscord:
         }
         if guild:
             data["guild_id"] = guild_id
-            data["member"] = {"roles": [], "joined_at": TIMESTAMP, "deaf": False, "mute": False}
+            data["member"] = {
+                "roles": [],
+                "joined_at": TIMESTAMP,
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            }
         if reply_to is not None:
             data["message_reference"] = {"message_id": reply_to["id"], "channel_id": channel_id}
             data["referenced_message"] = reply_to
@@ -222,6 +229,13 @@ class FakeDiscord:
             "managed": False,
             "mentionable": False,
         }
+        bot_role = {
+            **everyone,
+            "id": BOT_ROLE_ID,
+            "name": BOT_NAME,
+            "managed": True,
+            "tags": {"bot_id": BOT_ID},
+        }
         channel = {
             "id": CHANNEL_ID,
             "type": 0,
@@ -236,8 +250,17 @@ class FakeDiscord:
                 "id": GUILD_ID,
                 "name": "guild",
                 "member_count": 2,
-                "members": [],
-                "roles": [everyone],
+                "roles": [everyone, bot_role],
+                "members": [
+                    {
+                        "user": self.me,
+                        "roles": [BOT_ROLE_ID],
+                        "joined_at": TIMESTAMP,
+                        "deaf": False,
+                        "mute": False,
+                        "flags": 0,
+                    }
+                ],
                 "channels": [channel],
             },
         )

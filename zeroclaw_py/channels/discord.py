@@ -108,6 +108,7 @@ class DiscordService:
         self._in_flight = InFlight()
         self._task: asyncio.Task[None] | None = None
         self._identity = BotIdentity("")
+        self._role_identities: dict[int, BotIdentity] = {}
         self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -208,13 +209,25 @@ class DiscordService:
             and resolved.author.id == client.user.id
         )
 
+    def _identity_in(self, guild: discord.Guild | None) -> BotIdentity:
+        """In a guild, mentioning the bot's managed role (`<@&ROLE>`) also addresses the bot:
+        Discord's autocomplete inserts it when the role and the bot share a name."""
+        role = guild.self_role if guild is not None else None
+        if role is None:
+            return self._identity
+        identity = self._role_identities.get(role.id)
+        if identity is None:
+            tags = (*self._identity.tags, f"<@&{role.id}>")
+            identity = self._role_identities[role.id] = BotIdentity(self._identity.username, tags)
+        return identity
+
     async def build_inbound(self, message: discord.Message) -> InboundMessage | None:
         if not self._wanted(message):
             return None
         private = message.guild is None
         text = addressed_text(
             message.content,
-            self._identity,
+            self._identity_in(message.guild),
             group=not private,
             mention_only=self._config.mention_only,
             replied_to_bot=self._replied_to_bot(message),
