@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -216,3 +218,57 @@ async def test_restart_needed_edit_re_executes_the_same_process(zeroclaw_home: P
             proc.kill()
             await proc.wait()
     assert not any("Traceback" in line for line in err)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def test_daemon_process_answers_web_chat_with_echo(zeroclaw_home: Path) -> None:
+    """The whole chain in a real process: gateway -> dispatcher -> echo -> WebSocket events."""
+    import aiohttp
+
+    port = _free_port()
+    (zeroclaw_home / "config.toml").write_text(f"[gateway]\nport = {port}\n")
+    env = {**os.environ, "ZEROCLAW_HOME": str(zeroclaw_home), "PYTHONUNBUFFERED": "1"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "zeroclaw_py",
+        "daemon",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    err: list[str] = []
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with _explained(err, 40), aiohttp.ClientSession() as http:
+            await _line_with(proc.stderr, "daemon running", err)
+            async with http.post(f"{base}/api/session") as resp:
+                assert resp.status == 200
+                body = await resp.json()
+            url = f"{base}/ws?session={body['session']}&token={body['token']}"
+            async with http.ws_connect(url) as ws:
+                await ws.send_json({"type": "message", "text": "/model tiny"})
+                await ws.send_json({"type": "message", "text": "hello there"})
+                events: list[dict[str, Any]] = []
+                while sum(e["event_type"] == "message" for e in events) < 2:
+                    events.append(await ws.receive_json())
+            proc.send_signal(signal.SIGTERM)
+            assert await proc.wait() == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    messages = [e["payload"]["text"] for e in events if e["event_type"] == "message"]
+    assert messages == [
+        "Model switched to `tiny` for provider `echo` in this sender session.",
+        "[tiny] hello there",
+    ]
+    tokens = "".join(e["payload"]["text"] for e in events if e["event_type"] == "token")
+    assert tokens == "[tiny] hello there"
