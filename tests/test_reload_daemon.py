@@ -17,6 +17,7 @@ import pytest
 from tests.fakes.telegram_api import serve_telegram
 from tests.harness import ask
 from tests.reload_support import LogWatch, watch_logs, write_atomic
+from zeroclaw_py import services
 from zeroclaw_py.cli import main as cli_main
 from zeroclaw_py.config.load import load_config
 from zeroclaw_py.daemon import Daemon
@@ -217,3 +218,24 @@ async def test_a_telegram_edit_restarts_only_that_channel(zeroclaw_home: Path) -
             assert fake.sent()[1]["text"] == "[echo] hello again"
         assert d.logs.lines.count("service telegram started") == 2
         assert fake.count("sendMessage") == 2  # the first update was not handled twice
+
+
+async def test_a_config_file_created_after_a_zero_config_start_is_applied(
+    zeroclaw_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    only_reload = {"reload": services.SERVICE_FACTORIES["reload"]}  # no gateway on 42617
+    monkeypatch.setattr("zeroclaw_py.daemon.SERVICE_FACTORIES", only_reload)
+    path = zeroclaw_home / "config.toml"
+    daemon = Daemon(load_config(path), path)  # no file yet: defaults, echo/echo
+    assert daemon.runtime.config.source is None
+    with watch_logs("zeroclaw_py") as logs:
+        async with anyio.create_task_group() as group:
+            group.start_soon(daemon.run)
+            with anyio.fail_after(15):
+                await logs.wait_for(lambda x: x.startswith("daemon running"))
+            assert await ask(daemon.runtime, "hi") == "[echo] hi"
+            write_atomic(path, '[agent.model]\nprimary = "echo/created"\n')
+            with anyio.fail_after(10):
+                await logs.wait_for(lambda x: x == APPLIED)
+            assert await ask(daemon.runtime, "hi") == "[created] hi"
+            daemon.request_stop()
