@@ -125,7 +125,23 @@ async def test_sqlite_batched_writes_keep_their_order(tmp_path: Path) -> None:
             await store.append_history("k", [Message("user", f"m{i}")], max_messages=3)
         await store.append_history("other", [Message("user", "x")], max_messages=3)
         in_memory = await store.get_history("k")
-    async with opened(SqliteStore(path)) as store:
+    async with opened(SqliteStore(path, history_limit=3)) as store:
         assert await store.get_history("k") == in_memory
         assert [m.content for m in in_memory] == ["m2", "m3", "m4"]
         assert await store.get_history("other") == (Message("user", "x"),)
+
+
+async def test_sqlite_trims_rows_beyond_the_slack(tmp_path: Path) -> None:
+    from zeroclaw_py.state.sqlite import TRIM_SLACK
+
+    path = tmp_path / "state.db"
+    async with opened(SqliteStore(path, history_limit=4)) as store:
+        for i in range(TRIM_SLACK + 10):
+            await store.append_history("k", [Message("user", f"m{i}")], max_messages=4)
+        assert [m.content for m in await store.get_history("k")] == [
+            f"m{i}" for i in range(TRIM_SLACK + 6, TRIM_SLACK + 10)
+        ]
+    rows = sqlite3.connect(path).execute("SELECT count(*) FROM messages").fetchone()[0]
+    assert 4 <= rows <= 4 + TRIM_SLACK
+    async with opened(SqliteStore(path, history_limit=4)) as store:
+        assert len(await store.get_history("k")) == 4

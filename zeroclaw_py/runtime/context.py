@@ -211,7 +211,10 @@ class Runtime:
         return route
 
     async def get_history(self, key: str) -> tuple[Message, ...]:
-        return await self.store.get_history(key)
+        """The stored history, at most `max_history` messages (a store may keep a few more)."""
+        limit = self._config.channels_config.max_history
+        history = await self.store.get_history(key)
+        return history[-limit:] if limit > 0 else ()
 
     async def append_history(self, key: str, messages: Sequence[Message]) -> None:
         max_messages = self._config.channels_config.max_history

@@ -26,4 +26,4 @@ def create_store(config: Config, state_dir: Path) -> StateStore:
         return MemoryStore()
     if backend == "redis":
         log.warning("state.backend = 'redis' is not supported yet; using SQLite in %s", state_dir)
-    return SqliteStore(state_dir / STATE_DB_FILE)
+    return SqliteStore(state_dir / STATE_DB_FILE, history_limit=config.channels_config.max_history)

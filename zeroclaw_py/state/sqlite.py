@@ -3,12 +3,12 @@
 One dedicated thread owns the connection and runs every statement in submission order, so the
 event loop never blocks on disk and a read that misses the cache sees every earlier write.
 Routes and small values are loaded into memory at open; histories are loaded on first use and
-kept in a bounded LRU. Writes update memory at once and are queued for the thread
-(write-through, committed in batches), so a message never waits for the disk. History messages
-are rows (a turn appends two and deletes the trimmed oldest), so a turn's write stays small
-however long the history is. Writes reach the thread in batches (every `WRITE_DELAY_S`), one
-transaction each. `close()` flushes everything; a hard crash may lose the last few tens of
-milliseconds of writes.
+kept in a bounded LRU. Writes update memory at once and reach the thread in batches every
+`WRITE_DELAY_S` (one transaction each), so a message never waits for the disk and every
+statement (a GIL round trip with the event loop) serves many turns. History messages are rows:
+a turn appends two, and the oldest rows beyond the history are deleted once they exceed
+`TRIM_SLACK`, so a turn's write stays small however long the history is. `close()` flushes
+everything; a hard crash may lose the last few tens of milliseconds of writes.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ _SCHEMA = (
 )
 
 
+TRIM_SLACK = 20  # extra history rows the database may hold before they are deleted
 _ROWS_PER_INSERT = 300  # 900 parameters: below SQLite's historic limit of 999
 _TRIM = (
     "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE key = ? ORDER BY id LIMIT ?)"
@@ -78,12 +79,14 @@ class _HistoryAppends:
 
 
 class SqliteStore:
-    def __init__(self, path: Path, *, history_cache: int = 50_000) -> None:
+    def __init__(self, path: Path, *, history_cache: int = 50_000, history_limit: int = 50) -> None:
         self.path = path
         self._history_cache_size = history_cache
+        # Messages a history keeps (max_history); follows the latest append, read by loads.
+        self.history_limit = history_limit
         self._routes: dict[str, Route] = {}
         self._kv: dict[str, str] = {}
-        self._histories: OrderedDict[str, Packed] = OrderedDict()
+        self._histories: OrderedDict[str, tuple[Packed, int]] = OrderedDict()
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._pending: list[_Op] = []
@@ -228,13 +231,14 @@ class SqliteStore:
 
     # --- histories -----------------------------------------------------------------------
 
-    def _remember(self, key: str, history: Packed) -> None:
-        self._histories[key] = history
+    def _remember(self, key: str, history: Packed, db_rows: int) -> None:
+        self._histories[key] = (history, db_rows)
         self._histories.move_to_end(key)
         while len(self._histories) > self._history_cache_size:
             self._histories.popitem(last=False)
 
-    async def _packed(self, key: str) -> Packed:
+    async def _cached(self, key: str) -> tuple[Packed, int]:
+        """The history (newest `history_limit` messages) and how many rows the database holds."""
         cached = self._histories.get(key)
         if cached is not None:
             self._histories.move_to_end(key)
@@ -247,24 +251,29 @@ class SqliteStore:
         rows = await self._call(load)
         if key in self._histories:  # written while we waited: memory is newer
             return self._histories[key]
-        history: Packed = tuple((str(role), str(content)) for role, content in rows)
-        self._remember(key, history)
-        return history
+        keep = rows[-self.history_limit :] if self.history_limit > 0 else []
+        history: Packed = tuple((str(role), str(content)) for role, content in keep)
+        self._remember(key, history, len(rows))
+        return history, len(rows)
 
     async def get_history(self, key: str) -> tuple[Message, ...]:
-        return unpack(await self._packed(key))
+        return unpack((await self._cached(key))[0])
 
     async def append_history(
         self, key: str, messages: Sequence[Message], *, max_messages: int
     ) -> None:
-        old = await self._packed(key)
+        self.history_limit = max_messages
+        old, db_rows = await self._cached(key)
         history = trimmed(old, messages, max_messages)
-        self._remember(key, history)
-        # The database mirrors the cache: after inserting, drop exactly what the cache dropped.
-        self._append_rows(key, messages, len(old) + len(messages) - len(history))
+        db_rows += len(messages)
+        # The database may hold up to TRIM_SLACK rows more than the history; trimming only then
+        # costs one DELETE per TRIM_SLACK / 2 turns instead of one per turn.
+        drop = db_rows - len(history) if db_rows > len(history) + TRIM_SLACK else 0
+        self._remember(key, history, db_rows - drop)
+        self._append_rows(key, messages, drop)
 
     async def clear_history(self, key: str) -> None:
-        self._remember(key, ())
+        self._remember(key, (), 0)
         self._write(lambda c: c.execute("DELETE FROM messages WHERE key = ?", (key,)))
 
     # --- small values --------------------------------------------------------------------
