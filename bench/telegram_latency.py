@@ -12,6 +12,7 @@ and where the time goes, per message:
     turn        the mean agent turn inside the daemon (its zeroclaw_turn_seconds metric)
 
     python bench/telegram_latency.py [--users 100] [--messages 10] [--state sqlite|memory]
+                                     [--profile PATH]   (cProfile the daemon, print a breakdown)
 """
 
 from __future__ import annotations
@@ -132,6 +133,8 @@ async def run(users: int, messages: int, warmup: int, state: str, profile: str |
                 proc.terminate()
                 await proc.wait()
         report(fake, samples, wall, users, messages, turn_mean)
+        if profile:
+            print_profile(profile)
         print(
             f"daemon CPU   {cpu * 1000 / len(samples):.2f} ms per message "
             f"({cpu / wall * 100:.0f}% of one core during the run)"
@@ -191,6 +194,30 @@ def report(
     print(line("poll wake", wake))
     print(line("daemon", daemon))
     print(f"{'turn':<12} mean {turn_mean * 1000:7.2f} ms (daemon metric)")
+
+
+def _package(file: str, function: str) -> str:
+    if "site-packages/" in file:
+        return file.split("site-packages/")[1].split("/")[0]
+    if "zeroclaw_py/" in file:
+        return "zeroclaw_py." + file.split("zeroclaw_py/")[1].split("/")[0].removesuffix(".py")
+    if file == "~":
+        return "C calls (sockets, builtins)"
+    return "stdlib"
+
+
+def print_profile(path: str, top: int = 10) -> None:
+    """Where the daemon's CPU went (cProfile self time, grouped by package; whole run)."""
+    import pstats
+    from collections import Counter
+
+    groups: Counter[str] = Counter()
+    for (file, _line, function), row in pstats.Stats(path).stats.items():  # type: ignore[attr-defined]
+        groups[_package(file, function)] += row[2]
+    total = sum(groups.values())
+    print("daemon CPU by package (cProfile self time, whole run incl. start-up):")
+    for name, seconds in groups.most_common(top):
+        print(f"  {name:<32} {100 * seconds / total:5.1f}%")
 
 
 def main() -> int:
