@@ -5,7 +5,8 @@ argument of `/model X` becomes a route (SPEC §6).
 end; split a trailing `@profile` (only after the last `/`; dates and quant tags such as
 `@20251001`, `@q8_0`, `@4bit` stay in the id); then an alias from `agent.models`
 (case-insensitive), else `p/m` with a known `p` (unless the current provider namespaces its model
-ids, like openrouter), else a model on the current provider.
+ids, like openrouter), else a model on the current provider. `auto` (or `auto/auto`) selects the
+routing model (SPEC §8).
 """
 
 from __future__ import annotations
@@ -113,8 +114,12 @@ def alias_target(alias: str, config: Config) -> ModelChoice | None:
 
 def resolve_model(text: str, current_provider: str, config: Config) -> ModelChoice | None:
     """The provider/model `text` (already cleaned, profile split off) names; None when empty."""
+    from zeroclaw_py.router.routing import AUTO
+
     if not text:
         return None
+    if text.casefold() in (AUTO, f"{AUTO}/{AUTO}"):  # the routing model picks per message (§8)
+        return ModelChoice(AUTO, AUTO)
     if (aliased := alias_target(text, config)) is not None:
         return aliased
     head, sep, rest = text.partition("/")

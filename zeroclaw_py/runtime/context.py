@@ -10,7 +10,8 @@ Contract (channels, gateway, reload and fallback code rely on exactly this surfa
     await runtime.handle(msg, responder)   # the dispatcher: allowlist -> commands -> turn
     await runtime.get_provider(provider_id, config=None) -> Provider   # created once, warmed
     runtime.default_route(config=None) -> Route
-    await runtime.get_route(key) / set_route(key, route)   # set == default removes the override
+    await runtime.get_route(key, config=None) / set_route(key, route)   # set == default removes
+                                                       # the override
     runtime.conversation_key(msg) -> str                   # per channels_config.route_scope
     runtime.catalog() -> models.catalog.Catalog            # lazily built, cached
     runtime.in_flight -> int; await runtime.drain(timeout) -> bool
@@ -189,10 +190,11 @@ class Runtime:
     async def get_override(self, key: str) -> Route | None:
         return await self.store.get_route(key)
 
-    async def get_route(self, key: str) -> Route:
-        """The route of `key`: its override, else the default route."""
+    async def get_route(self, key: str, config: Config | None = None) -> Route:
+        """The route of `key`: its override, else the default route of `config` (a turn passes
+        the snapshot it started with, so a reload landing meanwhile does not change it)."""
         override = await self.store.get_route(key)
-        return override if override is not None else self.default_route()
+        return override if override is not None else self.default_route(config)
 
     async def set_route(self, key: str, route: Route) -> None:
         if route == self.default_route():

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zeroclaw_py.models.refs import Route, clean_model_arg, resolve_model, split_profile
+from zeroclaw_py.router.routing import AUTO
 from zeroclaw_py.runtime.commands import Command
 from zeroclaw_py.runtime.replies import model_help, providers_help, render, with_lines
 
@@ -113,7 +114,7 @@ async def _set_model(ctx: CommandContext, arg: str | None) -> str:
             return render("profile_empty")
         if (problem := _profile_problem(ctx, profile, choice.provider)) is not None:
             return problem
-    if choice.provider != current.provider:
+    if choice.provider != current.provider and choice.provider != AUTO:
         try:
             await ctx.runtime.get_provider(choice.provider, ctx.config)
         except Exception as exc:

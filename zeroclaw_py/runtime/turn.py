@@ -20,6 +20,7 @@ from zeroclaw_py.metrics import TURN_SECONDS
 from zeroclaw_py.models.fallback_runtime import TurnFailed, complete_turn
 from zeroclaw_py.models.refs import Route
 from zeroclaw_py.providers.base import ChatRequest, Message, Provider
+from zeroclaw_py.router.routing import AUTO, pick_route
 from zeroclaw_py.runtime.replies import render
 
 if TYPE_CHECKING:
@@ -66,9 +67,12 @@ async def _resolve_route(runtime: Runtime, config: Config, key: str, responder: 
     """The turn's route; an override naming a provider a reload removed falls back to default."""
     from zeroclaw_py.models.refs import known_provider
 
-    route = await runtime.get_route(key)
+    route = await runtime.get_route(key, config)
     default = runtime.default_route(config)
-    if route.provider != default.provider and known_provider(route.provider, config) is None:
+    if (
+        route.provider not in (default.provider, AUTO)
+        and known_provider(route.provider, config) is None
+    ):
         await runtime.set_route(key, default)
         await responder.send(
             render(
@@ -94,6 +98,7 @@ async def run_turn(
     never raises: the user gets one scrubbed `⚠️` message instead."""
     async with runtime.track_turn(), AsyncExitStack() as stack:
         route = await _resolve_route(runtime, config, key, responder)
+        route = pick_route(config, route, text)  # `auto/auto`: the routing model picks (§8)
         try:
             lease = runtime.provider_lease(route.provider, config)
             provider: Provider = await stack.enter_async_context(lease)
