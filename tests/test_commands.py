@@ -339,3 +339,13 @@ async def test_profile_stored_only_in_auth_profiles_file(tmp_path: Path) -> None
     async with running_runtime(home=tmp_path) as runtime:
         reply = await ask(runtime, "/model openai/gpt-4o@openai:stored")
     assert reply.endswith("\nAuth profile set to `openai:stored`.")
+
+
+@pytest.mark.parametrize("arg", ["auto", "AUTO", "`auto/auto`"])
+async def test_model_auto_selects_the_routing_model(arg: str) -> None:
+    async with running_runtime() as runtime:
+        reply = await ask(runtime, f"/model {arg}")
+        assert reply == "Model switched to `auto` for provider `auto` in this sender session."
+        # no router loaded: the turn falls back to agent.model.primary, with no removal notice
+        assert await ask(runtime, "hi") == "[echo] hi"
+        assert (await runtime.get_route("test_alice")).ref == "auto/auto"
