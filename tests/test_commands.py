@@ -349,3 +349,11 @@ async def test_model_auto_selects_the_routing_model(arg: str) -> None:
         # no router loaded: the turn falls back to agent.model.primary, with no removal notice
         assert await ask(runtime, "hi") == "[echo] hi"
         assert (await runtime.get_route("test_alice")).ref == "auto/auto"
+
+
+async def test_show_model_sees_a_refreshed_cache(tmp_path: Path) -> None:
+    _write_cache(tmp_path, "echo", ["old-model"])
+    async with running_runtime(home=tmp_path) as runtime:
+        assert (await ask(runtime, "/model")).endswith("- `old-model`\n")
+        _write_cache(tmp_path, "echo", ["new-model-a", "new-model-b"])
+        assert (await ask(runtime, "/model")).endswith("- `new-model-a`\n- `new-model-b`\n")

@@ -9,6 +9,7 @@ import difflib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zeroclaw_py.models.refs import Route, clean_model_arg, resolve_model, split_profile
@@ -37,11 +38,29 @@ def _error_detail(exc: BaseException) -> str:
     return sanitize_api_error(str(exc) or type(exc).__name__)
 
 
+# models_cache.json parsed once per file version: /model and did-you-mean read it per command.
+_CACHE_MEMO: dict[Path, tuple[tuple[int, int], dict[str, list[str]]]] = {}
+
+
 def cached_models(ctx: CommandContext, provider: str) -> list[str]:
     """The provider's cached model ids (models_cache.json, by canonical id); [] when unknown."""
-    from zeroclaw_py.models.cache import cached_models as read_cache
+    from zeroclaw_py.models.cache import cache_path, read_entries
 
-    return read_cache(ctx.runtime.state_dir, provider) or []
+    path = cache_path(ctx.runtime.state_dir)
+    try:
+        stat = path.stat()
+    except OSError:
+        return []
+    version = (stat.st_mtime_ns, stat.st_size)
+    memo = _CACHE_MEMO.get(path)
+    if memo is None or memo[0] != version:
+        by_provider: dict[str, list[str]] = {}
+        for entry in read_entries(ctx.runtime.state_dir):
+            by_provider.setdefault(entry.provider, list(entry.models))  # the first entry wins
+        if len(_CACHE_MEMO) > 16:
+            _CACHE_MEMO.clear()
+        memo = _CACHE_MEMO[path] = (version, by_provider)
+    return memo[1].get(provider, [])
 
 
 async def _show_providers(ctx: CommandContext, arg: str | None) -> str:
