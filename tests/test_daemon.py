@@ -272,3 +272,35 @@ async def test_daemon_process_answers_web_chat_with_echo(zeroclaw_home: Path) ->
     ]
     tokens = "".join(e["payload"]["text"] for e in events if e["event_type"] == "token")
     assert tokens == "[tiny] hello there"
+
+
+async def test_stop_lets_the_turn_in_flight_finish(
+    zeroclaw_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes.provider_server import FakeProvider
+    from tests.harness import RecordingResponder, msg
+
+    table = {"probe": "tests.test_daemon:probe_factory"}
+    monkeypatch.setattr(services, "SERVICE_FACTORIES", table)
+    monkeypatch.setattr("zeroclaw_py.daemon.SERVICE_FACTORIES", table)
+    ProbeService.instances.clear()
+    ProbeService.any_started = asyncio.Event()
+    async with FakeProvider() as fake:
+        fake.script("slow", reply="finished anyway", delay=0.5)
+        text = (
+            f'{CONFIG}[agent.model]\nprimary = "f/slow"\n'
+            f'[providers.f]\nkind = "openai"\napi_url = "{fake.base_url("openai")}"\n'
+        )
+        path = zeroclaw_home / "config.toml"
+        path.write_text(text)
+        daemon = Daemon(parse_config(text, source=path, env={}), path)
+        task = await _running(daemon)
+        responder = RecordingResponder()
+        before = len(fake.requests)
+        turn = asyncio.create_task(daemon.runtime.handle(msg("go"), responder))
+        await fake.wait_requests(before + 1)
+        daemon.request_stop()
+        assert await task is None
+        assert turn.done()
+        assert responder.replies == ["finished anyway"]
+        assert ProbeService.instances[0].stopped.is_set()
