@@ -360,3 +360,22 @@ async def test_token_revoked_while_polling_stops_with_one_error(
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert len(errors) == 1
     assert "revoked" in errors[0]
+
+
+async def test_album_photos_become_one_message(fake: FakeTelegram) -> None:
+    runtime = RecordingRuntime()
+    for name in ("a1", "a2", "a3"):
+        fake.add_file(name, PNG)
+
+    def photo(file_id: str) -> dict[str, Any]:
+        size = {"file_id": file_id, "file_unique_id": file_id, "width": 9, "height": 9}
+        return {"photo": [{**size, "file_size": len(PNG)}], "media_group_id": "album-1"}
+
+    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+        fake.push_message(extra=photo("a1"))
+        fake.push_message(extra={**photo("a2"), "caption": "compare these"})
+        fake.push_message(extra=photo("a3"))
+        await _answered(fake, 1)
+    assert len(runtime.messages) == 1
+    assert runtime.messages[0].text == "compare these"
+    assert len(runtime.messages[0].images) == 3

@@ -30,6 +30,7 @@ FAST = Timings(
     restart_cap_s=0.2,
     guild_ready_timeout_s=0.01,
     stop_grace_s=2.0,
+    album_wait_s=0.05,
 )
 
 

@@ -91,6 +91,7 @@ class Timings:
     restart_first_s: float = 2.0
     restart_cap_s: float = 60.0
     guild_ready_timeout_s: float = 2.0  # discord.py waits this long for GUILD_CREATEs
+    album_wait_s: float = 0.5  # Telegram album parts arriving within this window are merged
     stop_grace_s: float = 10.0  # stop() lets answers in flight finish this long
 
     def backoff(self, cap: float | None = None) -> Backoff:

@@ -5,7 +5,8 @@ event loop and signal handlers) so that: the update offset lives in the state st
 re-exec neither loses nor repeats updates); a 409 Conflict (a second poller on the token) is
 reported once, clearly, and retried with backoff; a poll that silently stalls is cut by a
 watchdog and re-issued; and a crashed loop is restarted by `supervise`. Each update is handled
-in its own task, serialised per (chat, sender) so one person's messages are answered in order.
+in its own task, serialised per (chat, sender) so one person's messages are answered in order;
+the photos of an album (one message each, same media_group_id) become one message.
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ class TelegramService:
         )
         self._polling = anyio.CancelScope()
         self._in_flight = InFlight()
+        self._albums: dict[str, list[Message]] = {}  # media_group_id -> parts seen so far
         self.stalls = 0  # polls cut by the watchdog (observable for tests and logs)
         self.conflicts = 0
 
@@ -226,6 +228,9 @@ class TelegramService:
 
     async def _handle(self, message: Message) -> None:
         assert self._bot is not None
+        album = await self._collect_album(message)
+        if album is None:
+            return  # another task is collecting this album
         user_id = message.from_user.id if message.from_user else 0
         key = (message.chat.id, user_id)
         lock = self._locks.get(key)
@@ -234,7 +239,7 @@ class TelegramService:
         async with lock:
             try:
                 with self._in_flight.track():
-                    await self._dispatch(message)
+                    await self._dispatch(album)
             except Exception:  # one bad message must not stop the others
                 log.exception(
                     "telegram: failed to handle message %s in chat %s",
@@ -242,21 +247,36 @@ class TelegramService:
                     message.chat.id,
                 )
 
-    async def _dispatch(self, message: Message) -> None:
+    async def _collect_album(self, message: Message) -> list[Message] | None:
+        """[message], or all parts of its album once they stopped arriving; None for parts
+        that joined an album another task is collecting."""
+        group = message.media_group_id
+        if group is None:
+            return [message]
+        parts = self._albums.get(group)
+        if parts is not None:
+            parts.append(message)
+            return None
+        self._albums[group] = [message]
+        await anyio.sleep(self.timings.album_wait_s)
+        return self._albums.pop(group)
+
+    async def _dispatch(self, messages: list[Message]) -> None:
         assert self._bot is not None
         inbound = await build_inbound(
             self._bot,
-            message,
+            messages,
             self._identity,
             bot_id=self._bot.id,
             mention_only=self._config.mention_only,
         )
         if inbound is None:
             return
+        first = messages[0]
         responder = TelegramResponder(
             self._bot,
-            message.chat.id,
-            message.message_thread_id if message.is_topic_message else None,
+            first.chat.id,
+            first.message_thread_id if first.is_topic_message else None,
             stream=self._config.stream_mode == "partial",
             pacer=self._pacer,
             timings=self.timings,

@@ -7,6 +7,7 @@ download, so chatter in a busy group never costs a file fetch.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from telegram import Bot, Message, PhotoSize
 from telegram.error import TelegramError
@@ -86,23 +87,36 @@ async def _attachments(bot: Bot, message: Message) -> tuple[tuple[ImagePart, ...
 
 
 async def build_inbound(
-    bot: Bot, message: Message, identity: BotIdentity, *, bot_id: int, mention_only: bool
+    bot: Bot,
+    messages: Sequence[Message],
+    identity: BotIdentity,
+    *,
+    bot_id: int,
+    mention_only: bool,
 ) -> InboundMessage | None:
-    user = message.from_user
+    """One InboundMessage from one message, or from all the messages of an album (Telegram
+    sends each photo of an album as its own message; the caption rides on one of them)."""
+    first = messages[0]
+    user = first.from_user
     if user is None or (user.is_bot and user.id == bot_id):
         return None
-    group = message.chat.type in _GROUP_TYPES
-    raw = message.text or message.caption or ""
+    group = first.chat.type in _GROUP_TYPES
+    captioned = next((m for m in messages if m.text or m.caption), first)
     text = addressed_text(
-        raw,
+        captioned.text or captioned.caption or "",
         identity,
         group=group,
         mention_only=mention_only,
-        replied_to_bot=_replied_to_bot(message, bot_id),
+        replied_to_bot=any(_replied_to_bot(m, bot_id) for m in messages),
     )
     if text is None:
         return None
-    images, unsupported = await _attachments(bot, message)
+    images: list[ImagePart] = []
+    unsupported: list[str] = []
+    for message in messages:
+        found, refused = await _attachments(bot, message)
+        images.extend(found)
+        unsupported.extend(refused)
     if not text and not images and not unsupported:
         return None
     user_id = str(user.id)
@@ -111,11 +125,11 @@ async def build_inbound(
         sender=user.username or user_id,
         sender_id=user_id,
         sender_aliases=(user_id,) if user.username else (),
-        chat=str(message.chat.id),
-        thread=str(message.message_thread_id) if message.is_topic_message else None,
-        is_private=message.chat.type == "private",
-        message_id=str(message.message_id),
+        chat=str(first.chat.id),
+        thread=str(first.message_thread_id) if first.is_topic_message else None,
+        is_private=first.chat.type == "private",
+        message_id=str(first.message_id),
         text=text,
-        images=images,
-        unsupported_attachments=unsupported,
+        images=tuple(images),
+        unsupported_attachments=tuple(unsupported),
     )
