@@ -379,3 +379,18 @@ async def test_album_photos_become_one_message(fake: FakeTelegram) -> None:
     assert len(runtime.messages) == 1
     assert runtime.messages[0].text == "compare these"
     assert len(runtime.messages[0].images) == 3
+
+
+async def test_group_migrated_to_supergroup_gets_the_answer(fake: FakeTelegram) -> None:
+    fake.fail_next(
+        "sendMessage",
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        parameters={"migrate_to_chat_id": -1009},
+    )
+    runtime = RecordingRuntime()
+    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+        fake.push_message("hello group", chat_id=-5, chat_type="group")
+        await _answered(fake, 2)
+    assert [f["chat_id"] for f in fake.sent()] == ["-5", "-1009"]
+    assert list(fake.texts.values()) == ["echo: hello group"]

@@ -138,10 +138,19 @@ class FakeTelegram:
         self.files[file_id] = data
 
     def fail_next(
-        self, method: str, status: int, description: str, retry_after: int | None = None
+        self,
+        method: str,
+        status: int,
+        description: str,
+        retry_after: int | None = None,
+        parameters: dict[str, Any] | None = None,
     ) -> None:
-        params = {"retry_after": retry_after} if retry_after is not None else None
-        self.errors.setdefault(method, []).append(ScriptedError(status, description, params))
+        params = dict(parameters or {})
+        if retry_after is not None:
+            params["retry_after"] = retry_after
+        self.errors.setdefault(method, []).append(
+            ScriptedError(status, description, params or None)
+        )
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, str]]:
         return [call.form for call in self.calls if call.method == method]

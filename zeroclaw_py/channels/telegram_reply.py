@@ -9,12 +9,13 @@ delivered is logged as an error (never dropped silently); the dispatcher is not 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 from telegram import Bot, Message
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError
 
 from zeroclaw_py.channels.base import Answer
 from zeroclaw_py.channels.drafts import DraftStream, EditPacer
@@ -119,13 +120,17 @@ class TelegramResponder:
             return None
 
     async def _post(self, text: str, parse_mode: str | None) -> Message:
-        return await with_retries(
-            "telegram: sendMessage",
-            lambda: self._bot.send_message(
+        def post() -> Awaitable[Message]:
+            return self._bot.send_message(
                 self._chat_id, text, parse_mode=parse_mode, message_thread_id=self._thread_id
-            ),
-            self._retry,
-        )
+            )
+
+        try:
+            return await with_retries("telegram: sendMessage", post, self._retry)
+        except ChatMigrated as exc:  # a group became a supergroup while we were answering
+            log.info("telegram: chat %s moved to %s; sending there", self._chat_id, exc.new_chat_id)
+            self._chat_id = exc.new_chat_id
+            return await with_retries("telegram: sendMessage", post, self._retry)
 
     # --- streaming -------------------------------------------------------------------------
 
