@@ -1,8 +1,9 @@
 """`zeroclaw chat`: the terminal as a channel on the same runtime (commands included).
 
-Reads stdin line by line (in a worker thread, so the event loop stays free), hands each line to
-the dispatcher as the `console` channel, prints command replies and streams answers token by
-token. Works with piped stdin: it answers every line in order and exits at end of input.
+Reads stdin line by line (on a daemon thread, so the event loop stays free and Ctrl-C exits at
+once), hands each line to the dispatcher as the `console` channel, prints command replies and
+streams answers token by token. Works with piped stdin: it answers every line in order and exits
+at end of input.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TextIO
@@ -50,6 +52,21 @@ class ConsoleResponder:
         yield
 
 
+def _start_reader(stdin: TextIO, queue: asyncio.Queue[str | None]) -> None:
+    """Read lines on a daemon thread, so Ctrl-C never waits for a pending `readline`."""
+    loop = asyncio.get_running_loop()
+
+    def read() -> None:
+        try:
+            for line in iter(stdin.readline, ""):
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+        except RuntimeError:  # the loop closed first (Ctrl-C): nobody is listening any more
+            return
+
+    threading.Thread(target=read, name="zeroclaw-console-stdin", daemon=True).start()
+
+
 async def run_console(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from zeroclaw_py.daemon import prepare
     from zeroclaw_py.runtime.context import Runtime
@@ -58,13 +75,15 @@ async def run_console(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -
     runtime = Runtime(config)
     await runtime.start()
     interactive = stdin.isatty()
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+    _start_reader(stdin, lines)
     try:
         while True:
             if interactive:
                 stdout.write("> ")
                 stdout.flush()
-            line = await asyncio.to_thread(stdin.readline)
-            if not line:
+            line = await lines.get()
+            if line is None:
                 break
             text = line.rstrip("\n")
             if not text.strip():
