@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 import threading
 from collections.abc import AsyncIterator
@@ -17,6 +18,8 @@ from contextlib import asynccontextmanager
 from typing import TextIO
 
 from zeroclaw_py.channels.base import Answer, InboundMessage
+
+log = logging.getLogger(__name__)
 
 CONSOLE_SENDER = "local"  # one stable identity, so the route and history survive restarts
 
@@ -58,8 +61,11 @@ def _start_reader(stdin: TextIO, queue: asyncio.Queue[str | None]) -> None:
 
     def read() -> None:
         try:
-            for line in iter(stdin.readline, ""):
-                loop.call_soon_threadsafe(queue.put_nowait, line)
+            try:
+                for line in iter(stdin.readline, ""):
+                    loop.call_soon_threadsafe(queue.put_nowait, line)
+            except (OSError, ValueError) as exc:  # stdin closed or unreadable: end the session
+                log.warning("console input ended: %s", exc)
             loop.call_soon_threadsafe(queue.put_nowait, None)
         except RuntimeError:  # the loop closed first (Ctrl-C): nobody is listening any more
             return
