@@ -54,8 +54,8 @@ SERVICE_FACTORIES: dict[str, str] = {
     "reload": "zeroclaw_py.reload.service:create",
     "router": "zeroclaw_py.router.service:create",
     "gateway": "zeroclaw_py.gateway.server:create",
-    "telegram": "zeroclaw_py.channels.telegram:create",
-    "discord": "zeroclaw_py.channels.discord:create",
+    "telegram": "zeroclaw_py.channels.factories:telegram",
+    "discord": "zeroclaw_py.channels.factories:discord",
 }
 
 

@@ -32,20 +32,12 @@ from zeroclaw_py.providers.base import ImagePart
 from zeroclaw_py.providers.scrub import register_secret
 
 if TYPE_CHECKING:
-    from zeroclaw_py.config.schema import Config, DiscordConfig
+    from zeroclaw_py.config.schema import DiscordConfig
     from zeroclaw_py.services import ServiceHost
 
 log = logging.getLogger(__name__)
 
 _FATAL = (discord.LoginFailure, discord.PrivilegedIntentsRequired)
-
-
-def create(host: ServiceHost, config: Config) -> DiscordService | None:
-    """The service factory (SERVICE_FACTORIES): None when no Discord token is configured."""
-    discord_config = config.channels_config.discord
-    if discord_config is None or not discord_config.bot_token:
-        return None
-    return DiscordService(host, discord_config)
 
 
 class _Client(discord.Client):

@@ -36,21 +36,13 @@ from zeroclaw_py.errors import ChannelStartError
 from zeroclaw_py.providers.scrub import register_secret
 
 if TYPE_CHECKING:
-    from zeroclaw_py.config.schema import Config, TelegramConfig
+    from zeroclaw_py.config.schema import TelegramConfig
     from zeroclaw_py.services import ServiceHost
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ("message",)
 SEND_CONCURRENCY = 16  # concurrent Bot API calls (sends, edits, typing, downloads)
-
-
-def create(host: ServiceHost, config: Config) -> TelegramService | None:
-    """The service factory (SERVICE_FACTORIES): None when no Telegram token is configured."""
-    telegram = config.channels_config.telegram
-    if telegram is None or not telegram.bot_token:
-        return None
-    return TelegramService(host, telegram)
 
 
 class BoundedRequest(HTTPXRequest):

@@ -20,7 +20,7 @@ WIRE_KINDS: tuple[WireKind, ...] = ("openai", "anthropic", "gemini", "ollama")
 Range = tuple[str, Callable[[Config], float], float, float | None]
 RANGES: tuple[Range, ...] = (
     ("default_temperature", lambda c: c.default_temperature, 0, 2),
-    ("gateway.port", lambda c: c.gateway.port, 1, 65535),
+    ("gateway.port", lambda c: c.gateway.port, 0, 65535),  # 0 = any free port
     ("gateway.reload.debounce_ms", lambda c: c.gateway.reload.debounce_ms, 0, None),
     ("reliability.provider_retries", lambda c: c.reliability.provider_retries, 0, 100),
     ("reliability.provider_backoff_ms", lambda c: c.reliability.provider_backoff_ms, 0, None),
