@@ -138,8 +138,8 @@ ERROR_CASES = [
     ),
     ("default_temperature = 2.5\n", "default_temperature: expected a number between 0 and 2"),
     ('default_temperature = "hot"\n', "default_temperature: expected a number"),
-    ("[gateway]\nport = 70000\n", "gateway.port: expected a number between 1 and 65535"),
-    ("[gateway]\nport = 0\n", "gateway.port: expected a number between 1 and 65535"),
+    ("[gateway]\nport = 70000\n", "gateway.port: expected a number between 0 and 65535"),
+    ("[gateway]\nport = -1\n", "gateway.port: expected a number between 0 and 65535"),
     ("[gateway]\nport = true\n", "gateway.port: expected an integer"),
     (
         '[channels_config.telegram]\nbot_token = "t"\nallowed_users = []\nmention_only = "yes"\n',
@@ -193,7 +193,7 @@ def test_error_names_path_and_problem(text: str, message: str) -> None:
 
 def test_every_error_is_reported_at_once() -> None:
     messages = errors_of(
-        'default_temperature = 9\n[gateway]\nport = 0\n[gateway.reload]\nmode = "x"\n'
+        'default_temperature = 9\n[gateway]\nport = -1\n[gateway.reload]\nmode = "x"\n'
         '[agent.model]\nprimary = "nope"\n'
     )
     assert len(messages) == 4, messages

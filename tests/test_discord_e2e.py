@@ -11,7 +11,8 @@ import pytest
 from tests.fakes.channel_host import FAST, FakeHost
 from tests.fakes.discord_api import BOT_ID, FakeDiscord, serve_discord
 from tests.harness import running_runtime
-from zeroclaw_py.channels.discord import DiscordService, create
+from zeroclaw_py.channels.discord import DiscordService
+from zeroclaw_py.channels.factories import discord as create
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,8 @@ import pytest
 from tests.fakes.channel_host import FAST, FakeHost
 from tests.fakes.telegram_api import FakeTelegram, serve_telegram
 from tests.harness import running_runtime
-from zeroclaw_py.channels.telegram import TelegramService, create
+from zeroclaw_py.channels.factories import telegram as create
+from zeroclaw_py.channels.telegram import TelegramService
 
 pytestmark = pytest.mark.anyio
 
