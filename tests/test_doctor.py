@@ -267,7 +267,7 @@ def test_unreadable_file_is_an_error(config_file: Path, capsys: pytest.CaptureFi
 def test_fix_reports_remaining_errors(
     config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config_file.write_text('default_model = "gpt-4o"\n[gateway]\nport = 0\n', encoding="utf-8")
+    config_file.write_text('default_model = "gpt-4o"\n[gateway]\nport = -1\n', encoding="utf-8")
     code, lines = run_doctor(capsys, "--fix")
     assert code == 1
     assert 'moved default_model -> agent.model.primary = "openrouter/gpt-4o"' in lines

@@ -220,11 +220,6 @@ class PausingStore(MemoryStore):
         return await super().get_route(key)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime: Runtime.get_route() falls back to the LIVE default route, not the turn's "
-    "snapshot (turn.py _resolve_route); remove this mark once get_route takes the snapshot",
-)
 async def test_a_reload_landing_while_a_turn_resolves_its_route(tmp_path: Path) -> None:
     """The turn took snapshot A before it awaited the store; it must answer from A's route."""
     path = tmp_path / "config.toml"
