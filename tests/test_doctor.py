@@ -271,7 +271,7 @@ def test_fix_reports_remaining_errors(
     code, lines = run_doctor(capsys, "--fix")
     assert code == 1
     assert 'moved default_model -> agent.model.primary = "openrouter/gpt-4o"' in lines
-    assert "error: gateway.port: expected a number between 1 and 65535" in lines
+    assert "error: gateway.port: expected a number between 0 and 65535" in lines
 
 
 def test_auto_migrate_only_acts_on_legacy_keys(config_file: Path) -> None:
