@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from zeroclaw_py import services
@@ -304,3 +305,30 @@ async def test_stop_lets_the_turn_in_flight_finish(
         assert turn.done()
         assert responder.replies == ["finished anyway"]
         assert ProbeService.instances[0].stopped.is_set()
+
+
+async def test_daemon_exits_non_zero_with_one_line_when_the_port_is_taken(
+    zeroclaw_home: Path,
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        (zeroclaw_home / "config.toml").write_text(f"[gateway]\nport = {port}\n")
+        env = {**os.environ, "ZEROCLAW_HOME": str(zeroclaw_home), "PYTHONUNBUFFERED": "1"}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "zeroclaw_py",
+            "daemon",
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        with anyio.fail_after(40):
+            _, stderr = await proc.communicate()
+    text = stderr.decode()
+    assert proc.returncode == 1
+    assert f"error: gateway: cannot listen on 127.0.0.1:{port}: the port is already in use" in text
+    assert "Traceback" not in text
+    assert not (zeroclaw_home / "state" / "daemon.pid").exists()

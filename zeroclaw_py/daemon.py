@@ -22,6 +22,7 @@ from typing import Any
 
 from zeroclaw_py import paths
 from zeroclaw_py.config.schema import Config
+from zeroclaw_py.errors import GatewayStartError
 from zeroclaw_py.fsutil import atomic_write_text
 from zeroclaw_py.runtime.context import Runtime
 from zeroclaw_py.services import SERVICE_FACTORIES, Service, load_factory
@@ -107,6 +108,8 @@ class Daemon:
                 return
             async with asyncio.timeout(SERVICE_START_TIMEOUT_S):
                 await service.start()
+        except GatewayStartError:
+            raise  # fatal: a daemon that cannot listen is unreachable; exit non-zero (SPEC §9)
         except Exception as exc:
             log.error("service %s failed to start: %s", name, _describe(exc))
             return
