@@ -17,7 +17,12 @@ from zeroclaw_py.config.schema import (
 )
 from zeroclaw_py.log import setup_logging
 from zeroclaw_py.providers import scrub
-from zeroclaw_py.providers.scrub import Scrubber, sanitize_api_error, scrub_secret_patterns
+from zeroclaw_py.providers.scrub import (
+    Scrubber,
+    describe_error,
+    sanitize_api_error,
+    scrub_secret_patterns,
+)
 
 
 @pytest.mark.parametrize(
@@ -62,6 +67,14 @@ def isolated_registry() -> Iterator[None]:
     yield
     scrub.SCRUBBER.clear()
     scrub.SCRUBBER.add(*saved)
+
+
+@pytest.mark.usefixtures("isolated_registry")
+def test_describe_error_scrubs_truncates_and_names_empty_errors() -> None:
+    scrub.register_secret("described-key-42")
+    assert describe_error(ValueError("bad described-key-42 sk-xyz")) == "bad [REDACTED] [REDACTED]"
+    assert describe_error(TimeoutError()) == "TimeoutError"
+    assert describe_error(RuntimeError("z" * 300)) == "z" * 200 + "..."
 
 
 @pytest.mark.usefixtures("isolated_registry")

@@ -112,6 +112,11 @@ def sanitize_api_error(text: str) -> str:
     return SCRUBBER.sanitize(text)
 
 
+def describe_error(exc: BaseException) -> str:
+    """A scrubbed, user-safe one-liner for an exception; the type name when its text is empty."""
+    return sanitize_api_error(str(exc) or type(exc).__name__)
+
+
 def register_config_secrets(config: Config, environ: Mapping[str, str] | None = None) -> None:
     """Register every credential a config (and the provider env vars) can put on the wire."""
     from zeroclaw_py.providers.registry import PROVIDERS
