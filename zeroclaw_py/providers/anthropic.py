@@ -9,9 +9,8 @@ HTTP error body; unknown event types (`ping`, future ones) are ignored.
 
 from __future__ import annotations
 
-import base64
-import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from zeroclaw_py.providers.base import (
     ChatRequest,
@@ -21,8 +20,14 @@ from zeroclaw_py.providers.base import (
     TextDelta,
     Usage,
 )
-from zeroclaw_py.providers.sse import StreamDecoder, sse_data
-from zeroclaw_py.providers.wire import HttpCall, WireProvider, alternating_turns
+from zeroclaw_py.providers.sse import StreamDecoder
+from zeroclaw_py.providers.wire import (
+    HttpCall,
+    WireProvider,
+    alternating_turns,
+    b64,
+    system_prompt,
+)
 
 API_VERSION = "2023-06-01"
 OAUTH_PREFIX = "sk-ant-oat01-"
@@ -36,11 +41,7 @@ def _content(message: Message) -> Any:
     blocks: list[dict[str, Any]] = [
         {
             "type": "image",
-            "source": {
-                "type": "base64",
-                "media_type": image.mime_type,
-                "data": base64.b64encode(image.data).decode("ascii"),
-            },
+            "source": {"type": "base64", "media_type": image.mime_type, "data": b64(image.data)},
         }
         for image in message.images
     ]
@@ -65,14 +66,10 @@ class _Decoder(StreamDecoder):
     end_marker = "message_stop"
 
     def feed(self, line: str) -> StreamEvent | None:
-        data = sse_data(line)
-        if not data:
+        event = self.sse_document(line)  # an `error` event raises here
+        if event is None:
             return None
-        try:
-            event = json.loads(data)
-        except ValueError:
-            return None
-        kind = event.get("type") if type(event) is dict else None
+        kind = event.get("type")
         if kind == "content_block_delta":
             delta = event.get("delta") or {}
             if delta.get("type") == "text_delta" and delta.get("text"):
@@ -84,29 +81,24 @@ class _Decoder(StreamDecoder):
             self.finish = (event.get("delta") or {}).get("stop_reason") or self.finish
         elif kind == "message_stop":
             self.done = True
-        elif kind == "error":
-            raise self.fail(data)
         return None
 
 
 class AnthropicProvider(WireProvider):
     wire = "anthropic"
+    base_headers: ClassVar[Mapping[str, str]] = {
+        "content-type": "application/json",
+        "anthropic-version": API_VERSION,
+    }
 
-    def _headers(self, key: str | None) -> dict[str, str]:
-        headers = {
-            "content-type": "application/json",
-            "anthropic-version": API_VERSION,
-            **self.settings.extra_headers,
-        }
-        if key and key.startswith(OAUTH_PREFIX):
-            headers["authorization"] = f"Bearer {key}"
-            headers["anthropic-beta"] = OAUTH_BETA
-        elif key:
-            headers["x-api-key"] = key
-        return headers
+    def auth_headers(self, key: str) -> dict[str, str]:
+        """Setup tokens (OAuth) go as Bearer with the beta flag; API keys as `x-api-key`."""
+        if key.startswith(OAUTH_PREFIX):
+            return {"authorization": f"Bearer {key}", "anthropic-beta": OAUTH_BETA}
+        return {"x-api-key": key}
 
     def chat_call(self, request: ChatRequest, key: str | None, *, stream: bool) -> HttpCall:
-        system = "\n\n".join(m.content for m in request.messages if m.role == "system")
+        system = system_prompt(request.messages)
         body: dict[str, Any] = {
             "model": request.model,
             "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
@@ -121,7 +113,7 @@ class AnthropicProvider(WireProvider):
             body["temperature"] = min(request.temperature, 1.0)  # Anthropic caps at 1
         if stream:
             body["stream"] = True
-        return HttpCall("POST", self.url("/v1/messages"), self._headers(key), json=body)
+        return HttpCall("POST", self.url("/v1/messages"), self.headers(key), json=body)
 
     def parse_chat(self, body: Any, request: ChatRequest) -> ChatResponse:
         blocks = body.get("content") or []
@@ -137,7 +129,7 @@ class AnthropicProvider(WireProvider):
         return _Decoder(self, request)
 
     def models_call(self, key: str | None) -> HttpCall:
-        return HttpCall("GET", self.url("/v1/models"), self._headers(key), params={"limit": "1000"})
+        return HttpCall("GET", self.url("/v1/models"), self.headers(key), params={"limit": "1000"})
 
     def parse_models(self, body: Any) -> list[str]:
         return [str(m["id"]) for m in body.get("data") or () if isinstance(m, dict) and "id" in m]

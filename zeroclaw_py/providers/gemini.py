@@ -8,8 +8,6 @@ end-of-stream sentinel: a stream whose last chunk carries no `finishReason` was 
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 from zeroclaw_py.errors import BadRequestError
@@ -23,8 +21,15 @@ from zeroclaw_py.providers.base import (
     Usage,
 )
 from zeroclaw_py.providers.scrub import SCRUBBER
-from zeroclaw_py.providers.sse import StreamDecoder, sse_data
-from zeroclaw_py.providers.wire import HttpCall, WireProvider, alternating_turns
+from zeroclaw_py.providers.sse import StreamDecoder
+from zeroclaw_py.providers.wire import (
+    HttpCall,
+    WireProvider,
+    alternating_turns,
+    b64,
+    sampling_options,
+    system_prompt,
+)
 
 _ROLES = {"user": "user", "assistant": "model"}
 MODELS_PAGE_SIZE = "200"
@@ -34,12 +39,7 @@ MAX_MODEL_PAGES = 10
 def _parts(message: Message) -> list[dict[str, Any]]:
     parts: list[dict[str, Any]] = [{"text": message.content}] if message.content else []
     parts.extend(
-        {
-            "inline_data": {
-                "mime_type": image.mime_type,
-                "data": base64.b64encode(image.data).decode("ascii"),
-            }
-        }
+        {"inline_data": {"mime_type": image.mime_type, "data": b64(image.data)}}
         for image in message.images
     )
     return parts or [{"text": ""}]
@@ -79,17 +79,9 @@ class _Decoder(StreamDecoder):
     end_marker = "finishReason"
 
     def feed(self, line: str) -> StreamEvent | None:
-        data = sse_data(line)
-        if not data:
+        chunk = self.sse_document(line)
+        if chunk is None:
             return None
-        try:
-            chunk = json.loads(data)
-        except ValueError:
-            return None
-        if type(chunk) is not dict:
-            return None
-        if "error" in chunk:
-            raise self.fail(data)
         check_blocked(self.provider.id, chunk, self.request.model)
         if usage := chunk.get("usageMetadata"):
             self.usage = _usage(usage)
@@ -107,11 +99,8 @@ class _Decoder(StreamDecoder):
 class GeminiProvider(WireProvider):
     wire = "gemini"
 
-    def _headers(self, key: str | None) -> dict[str, str]:
-        headers = {"content-type": "application/json", **self.settings.extra_headers}
-        if key:
-            headers["x-goog-api-key"] = key
-        return headers
+    def auth_headers(self, key: str) -> dict[str, str]:
+        return {"x-goog-api-key": key}
 
     def chat_call(self, request: ChatRequest, key: str | None, *, stream: bool) -> HttpCall:
         model = request.model.removeprefix("models/")
@@ -121,20 +110,14 @@ class GeminiProvider(WireProvider):
                 for m in alternating_turns(request.messages)
             ]
         }
-        system = "\n\n".join(m.content for m in request.messages if m.role == "system")
-        if system:
+        if system := system_prompt(request.messages):
             body["systemInstruction"] = {"parts": [{"text": system}]}
-        generation: dict[str, Any] = {}
-        if request.temperature is not None:
-            generation["temperature"] = request.temperature
-        if request.max_tokens is not None:
-            generation["maxOutputTokens"] = request.max_tokens
-        if generation:
+        if generation := sampling_options(request, "maxOutputTokens"):
             body["generationConfig"] = generation
         action = "streamGenerateContent" if stream else "generateContent"
         params = {"alt": "sse"} if stream else None
         url = self.url(f"/models/{model}:{action}")
-        return HttpCall("POST", url, self._headers(key), json=body, params=params)
+        return HttpCall("POST", url, self.headers(key), json=body, params=params)
 
     def parse_chat(self, body: Any, request: ChatRequest) -> ChatResponse:
         check_blocked(self.id, body, request.model)
@@ -151,7 +134,7 @@ class GeminiProvider(WireProvider):
 
     def models_call(self, key: str | None) -> HttpCall:
         return HttpCall(
-            "GET", self.url("/models"), self._headers(key), params={"pageSize": MODELS_PAGE_SIZE}
+            "GET", self.url("/models"), self.headers(key), params={"pageSize": MODELS_PAGE_SIZE}
         )
 
     def parse_models(self, body: Any) -> list[str]:
@@ -167,7 +150,7 @@ class GeminiProvider(WireProvider):
         call = self.models_call(self.key_for(api_key))
         found: list[str] = []
         for _ in range(MAX_MODEL_PAGES):
-            body = await self._send(call, None)
+            body = await self._get_json(call, None)
             found.extend(self.parse_models(body))
             token = body.get("nextPageToken") if isinstance(body, dict) else None
             if not token:

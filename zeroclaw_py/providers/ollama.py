@@ -8,8 +8,6 @@ classified like an HTTP error body.
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 from zeroclaw_py.providers.base import (
@@ -21,13 +19,13 @@ from zeroclaw_py.providers.base import (
     Usage,
 )
 from zeroclaw_py.providers.sse import StreamDecoder
-from zeroclaw_py.providers.wire import HttpCall, WireProvider
+from zeroclaw_py.providers.wire import HttpCall, WireProvider, b64, sampling_options
 
 
 def _message(message: Message) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role, "content": message.content}
     if message.images:
-        out["images"] = [base64.b64encode(i.data).decode("ascii") for i in message.images]
+        out["images"] = [b64(image.data) for image in message.images]
     return out
 
 
@@ -44,14 +42,9 @@ class _Decoder(StreamDecoder):
     end_marker = "done:true"
 
     def feed(self, line: str) -> StreamEvent | None:
-        try:
-            chunk = json.loads(line)
-        except ValueError:
+        chunk = self.document(line)
+        if chunk is None:
             return None
-        if type(chunk) is not dict:
-            return None
-        if "error" in chunk:
-            raise self.fail(line)
         if chunk.get("done"):
             self.done = True
             self.usage = _usage(chunk)
@@ -63,26 +56,15 @@ class _Decoder(StreamDecoder):
 class OllamaProvider(WireProvider):
     wire = "ollama"
 
-    def _headers(self, key: str | None) -> dict[str, str]:
-        headers = {"content-type": "application/json", **self.settings.extra_headers}
-        if key:
-            headers["authorization"] = f"Bearer {key}"
-        return headers
-
     def chat_call(self, request: ChatRequest, key: str | None, *, stream: bool) -> HttpCall:
         body: dict[str, Any] = {
             "model": request.model,
             "messages": [_message(m) for m in request.messages],
             "stream": stream,
         }
-        options: dict[str, Any] = {}
-        if request.temperature is not None:
-            options["temperature"] = request.temperature
-        if request.max_tokens is not None:
-            options["num_predict"] = request.max_tokens
-        if options:
+        if options := sampling_options(request, "num_predict"):
             body["options"] = options
-        return HttpCall("POST", self.url("/api/chat"), self._headers(key), json=body)
+        return HttpCall("POST", self.url("/api/chat"), self.headers(key), json=body)
 
     def parse_chat(self, body: Any, request: ChatRequest) -> ChatResponse:
         return ChatResponse(
@@ -96,7 +78,7 @@ class OllamaProvider(WireProvider):
         return _Decoder(self, request)
 
     def models_call(self, key: str | None) -> HttpCall:
-        return HttpCall("GET", self.url("/api/tags"), self._headers(key))
+        return HttpCall("GET", self.url("/api/tags"), self.headers(key))
 
     def parse_models(self, body: Any) -> list[str]:
         return [

@@ -9,8 +9,6 @@ stops before `data: [DONE]` is a StreamDroppedError. Images go as `image_url` da
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 from typing import Any
 
@@ -25,14 +23,14 @@ from zeroclaw_py.providers.base import (
     Usage,
 )
 from zeroclaw_py.providers.sse import StreamDecoder
-from zeroclaw_py.providers.wire import HttpCall, WireProvider, WireSettings
+from zeroclaw_py.providers.wire import HttpCall, WireProvider, WireSettings, b64, sampling_options
 
 _COMPLETIONS = "/chat/completions"
 log = logging.getLogger("zeroclaw.providers")
 
 
 def data_url(mime_type: str, data: bytes) -> str:
-    return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"
+    return f"data:{mime_type};base64,{b64(data)}"
 
 
 def _content(message: Message) -> Any:
@@ -69,14 +67,9 @@ class _Decoder(StreamDecoder):
         if data == "[DONE]":
             self.done = True
             return None
-        try:
-            chunk = json.loads(data)
-        except ValueError:
+        chunk = self.document(data)
+        if chunk is None:
             return None
-        if type(chunk) is not dict:
-            return None
-        if "error" in chunk:
-            raise self.fail(data)
         if usage := chunk.get("usage"):
             self.usage = _usage(usage)
         if choices := chunk.get("choices"):
@@ -123,12 +116,6 @@ class OpenAIProvider(WireProvider):
         log.info("provider refused a request field; retrying without it provider=%s", self.id)
         return True
 
-    def _headers(self, key: str | None) -> dict[str, str]:
-        headers = {"content-type": "application/json", **self.settings.extra_headers}
-        if key:
-            headers["authorization"] = f"Bearer {key}"
-        return headers
-
     def _completions_url(self) -> str:
         base = self.settings.base_url.rstrip("/")
         return base if base.endswith(_COMPLETIONS) else base + _COMPLETIONS
@@ -138,20 +125,17 @@ class OpenAIProvider(WireProvider):
             "model": request.model,
             "messages": [{"role": m.role, "content": _content(m)} for m in request.messages],
         }
-        if request.temperature is not None and request.model not in self._no_temperature:
-            body["temperature"] = request.temperature
-        if request.max_tokens is not None:
-            tokens_field = (
-                "max_completion_tokens"
-                if request.model in self._completion_tokens
-                else "max_tokens"
-            )
-            body[tokens_field] = request.max_tokens
+        tokens_field = (
+            "max_completion_tokens" if request.model in self._completion_tokens else "max_tokens"
+        )
+        body.update(sampling_options(request, tokens_field))
+        if request.model in self._no_temperature:
+            body.pop("temperature", None)
         if stream:
             body["stream"] = True
             if self._stream_usage:
                 body["stream_options"] = {"include_usage": True}
-        return HttpCall("POST", self._completions_url(), self._headers(key), json=body)
+        return HttpCall("POST", self._completions_url(), self.headers(key), json=body)
 
     def parse_chat(self, body: Any, request: ChatRequest) -> ChatResponse:
         choice = (body.get("choices") or [{}])[0] if isinstance(body, dict) else {}
@@ -168,7 +152,7 @@ class OpenAIProvider(WireProvider):
 
     def models_call(self, key: str | None) -> HttpCall:
         base = self.settings.base_url.rstrip("/").removesuffix(_COMPLETIONS)
-        return HttpCall("GET", base + "/models", self._headers(key))
+        return HttpCall("GET", base + "/models", self.headers(key))
 
     def parse_models(self, body: Any) -> list[str]:
         items = body.get("data", []) if isinstance(body, dict) else body

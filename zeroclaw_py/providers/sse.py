@@ -12,7 +12,8 @@ sends NDJSON: one JSON document per line.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 from zeroclaw_py.providers.base import StreamEnd, StreamEvent, Usage
 
@@ -45,6 +46,25 @@ class StreamDecoder:
 
     def feed(self, line: str) -> StreamEvent | None:
         raise NotImplementedError
+
+    def document(self, data: str) -> dict[str, Any] | None:
+        """The JSON object a line carries: None for anything else (keep-alives, stray text,
+        arrays), and an object with a top-level `error` (every wire's in-stream failure) raises
+        it classified."""
+        try:
+            doc = json.loads(data)
+        except ValueError:
+            return None
+        if type(doc) is not dict:
+            return None
+        if "error" in doc:
+            raise self.fail(data)
+        return doc
+
+    def sse_document(self, line: str) -> dict[str, Any] | None:
+        """`document` of an SSE `data:` line; other lines (comments, event names) are None."""
+        data = sse_data(line)
+        return self.document(data) if data else None
 
     def end(self) -> StreamEnd:
         if not self.done:

@@ -8,6 +8,7 @@ Sending, timeouts and turning failures into the `ProviderError` tree happen here
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -63,6 +64,26 @@ def alternating_turns(messages: tuple[Message, ...]) -> list[Message]:
     return turns
 
 
+def system_prompt(messages: tuple[Message, ...]) -> str:
+    """System messages joined, for wires that take the system prompt outside the turns."""
+    return "\n\n".join(m.content for m in messages if m.role == "system")
+
+
+def sampling_options(request: ChatRequest, max_tokens_field: str) -> dict[str, Any]:
+    """The sampling fields a request sets (unset ones stay out), under the wire's token-cap name."""
+    options: dict[str, Any] = {}
+    if request.temperature is not None:
+        options["temperature"] = request.temperature
+    if request.max_tokens is not None:
+        options[max_tokens_field] = request.max_tokens
+    return options
+
+
+def b64(data: bytes) -> str:
+    """Image bytes as the base64 text every wire's JSON carries."""
+    return base64.b64encode(data).decode("ascii")
+
+
 @dataclass(frozen=True)
 class HttpCall:
     method: str
@@ -76,6 +97,8 @@ class WireProvider:
     """Base class of the four wire clients. Instances are shared; they hold no per-call state."""
 
     wire: ClassVar[str] = ""
+    # Sent with every request, before the configured extra headers (which may override them).
+    base_headers: ClassVar[Mapping[str, str]] = {"content-type": "application/json"}
 
     def __init__(self, settings: WireSettings, http: httpx.AsyncClient) -> None:
         self.settings = settings
@@ -115,6 +138,16 @@ class WireProvider:
 
     # --- shared behaviour ---------------------------------------------------------------
 
+    def auth_headers(self, key: str) -> dict[str, str]:
+        """Where this wire carries a key: a Bearer token unless the wire says otherwise."""
+        return {"authorization": f"Bearer {key}"}
+
+    def headers(self, key: str | None) -> dict[str, str]:
+        headers = {**self.base_headers, **self.settings.extra_headers}
+        if key:
+            headers.update(self.auth_headers(key))
+        return headers
+
     def url(self, path: str) -> str:
         return self.settings.base_url.rstrip("/") + path
 
@@ -135,24 +168,24 @@ class WireProvider:
     ) -> ProviderError:
         return classify.http_error(self.id, status, body, headers=headers, model=model)
 
-    async def _request(self, call: HttpCall, model: str | None) -> httpx.Response:
+    def _build(self, call: HttpCall) -> httpx.Request:
+        return self._http.build_request(
+            call.method,
+            call.url,
+            headers=dict(call.headers),
+            json=call.json,
+            params=call.params,
+            timeout=self._timeout,
+        )
+
+    async def _open(self, call: HttpCall, model: str | None, *, stream: bool) -> httpx.Response:
+        """Send one call (body left unread when streaming); transport failures become typed."""
         try:
-            return await self._http.request(
-                call.method,
-                call.url,
-                headers=dict(call.headers),
-                json=call.json,
-                params=call.params,
-                timeout=self._timeout,
-            )
+            return await self._http.send(self._build(call), stream=stream)
         except httpx.HTTPError as exc:
             raise classify.transport_error(self.id, exc, model=model) from None
 
-    async def _send(
-        self, call: HttpCall, model: str | None, response: httpx.Response | None = None
-    ) -> Any:
-        if response is None:
-            response = await self._request(call, model)
+    def _json(self, response: httpx.Response, model: str | None) -> Any:
         if response.status_code >= 400:
             raise self.error(response.status_code, response.content, response.headers, model)
         try:
@@ -162,67 +195,60 @@ class WireProvider:
                 self.id, response.status_code, b"invalid JSON in response", model=model
             ) from None
 
-    async def chat(self, request: ChatRequest, *, api_key: str | None = None) -> ChatResponse:
-        key = self.key_for(api_key)
-        for attempt in range(MAX_ADAPTATIONS + 1):
-            call = self.chat_call(request, key, stream=False)
-            response = await self._request(call, request.model)
+    async def _get_json(self, call: HttpCall, model: str | None) -> Any:
+        return self._json(await self._open(call, model, stream=False), model)
+
+    async def _open_chat(
+        self, request: ChatRequest, key: str | None, *, stream: bool
+    ) -> httpx.Response:
+        """The accepted chat response; after a refusal the wire may adapt the call and retry."""
+        attempt = 0
+        while True:
+            call = self.chat_call(request, key, stream=stream)
+            response = await self._open(call, request.model, stream=stream)
+            if response.status_code < 400:
+                return response
+            try:
+                body = await response.aread()
+            except httpx.HTTPError as exc:
+                raise classify.transport_error(self.id, exc, model=request.model) from None
+            finally:
+                await response.aclose()
             status = response.status_code
-            if status < 400 or attempt == MAX_ADAPTATIONS:
-                break
-            if not self.adapt_request(request, status, response.content, stream=False):
-                break
-        return self.parse_chat(await self._send(call, request.model, response), request)
+            if attempt == MAX_ADAPTATIONS or not self.adapt_request(
+                request, status, body, stream=stream
+            ):
+                raise self.error(status, body, response.headers, request.model)
+            attempt += 1
+
+    async def chat(self, request: ChatRequest, *, api_key: str | None = None) -> ChatResponse:
+        response = await self._open_chat(request, self.key_for(api_key), stream=False)
+        return self.parse_chat(self._json(response, request.model), request)
 
     async def stream(
         self, request: ChatRequest, *, api_key: str | None = None
     ) -> AsyncIterator[StreamEvent]:
-        key = self.key_for(api_key)
-        started = False
+        response = await self._open_chat(request, self.key_for(api_key), stream=True)
         try:
-            for attempt in range(MAX_ADAPTATIONS + 1):
-                call = self.chat_call(request, key, stream=True)
-                async with self._http.stream(
-                    call.method,
-                    call.url,
-                    headers=dict(call.headers),
-                    json=call.json,
-                    params=call.params,
-                    timeout=self._timeout,
-                ) as response:
-                    if response.status_code >= 400:
-                        body = await response.aread()
-                        status = response.status_code
-                        if attempt < MAX_ADAPTATIONS and self.adapt_request(
-                            request, status, body, stream=True
-                        ):
-                            continue
-                        raise self.error(
-                            response.status_code, body, response.headers, request.model
-                        )
-                    started = True
-                    decoder = self.stream_decoder(request)
-                    async for line in response.aiter_lines():
-                        if line:
-                            event = decoder.feed(line)
-                            if event is not None:
-                                yield event
-                            if decoder.done:
-                                break
-                    yield decoder.end()
-                    return
+            decoder = self.stream_decoder(request)
+            async for line in response.aiter_lines():  # the one per-token loop: keep it flat
+                if line:
+                    event = decoder.feed(line)
+                    if event is not None:
+                        yield event
+                    if decoder.done:
+                        break
+            yield decoder.end()
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-            if started:
-                raise classify.stream_dropped(
-                    self.id, model=request.model, cause=str(exc)
-                ) from None
-            raise classify.transport_error(self.id, exc, model=request.model) from None
+            raise classify.stream_dropped(self.id, model=request.model, cause=str(exc)) from None
         except httpx.HTTPError as exc:
             raise classify.transport_error(self.id, exc, model=request.model) from None
+        finally:
+            await response.aclose()
 
     async def list_models(self, *, api_key: str | None = None) -> list[str]:
         key = self.key_for(api_key, required=self.settings.models_need_key)
-        return self.parse_models(await self._send(self.models_call(key), None))
+        return self.parse_models(await self._get_json(self.models_call(key), None))
 
     async def warmup(self) -> None:
         """Open a pooled connection with the cheapest authenticated request: the model list.
