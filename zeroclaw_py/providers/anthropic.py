@@ -86,6 +86,7 @@ class _Decoder(StreamDecoder):
 
 class AnthropicProvider(WireProvider):
     wire = "anthropic"
+    decoder = _Decoder
     base_headers: ClassVar[Mapping[str, str]] = {
         "content-type": "application/json",
         "anthropic-version": API_VERSION,
@@ -124,9 +125,6 @@ class AnthropicProvider(WireProvider):
             usage=_usage(body.get("usage")),
             finish_reason=body.get("stop_reason"),
         )
-
-    def stream_decoder(self, request: ChatRequest) -> StreamDecoder:
-        return _Decoder(self, request)
 
     def models_call(self, key: str | None) -> HttpCall:
         return HttpCall("GET", self.url("/v1/models"), self.headers(key), params={"limit": "1000"})

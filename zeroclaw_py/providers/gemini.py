@@ -29,6 +29,7 @@ from zeroclaw_py.providers.wire import (
     b64,
     sampling_options,
     system_prompt,
+    token_usage,
 )
 
 _ROLES = {"user": "user", "assistant": "model"}
@@ -46,12 +47,7 @@ def _parts(message: Message) -> list[dict[str, Any]]:
 
 
 def _usage(raw: Any) -> Usage | None:
-    if not isinstance(raw, dict):
-        return None
-    return Usage(
-        input_tokens=int(raw.get("promptTokenCount") or 0),
-        output_tokens=int(raw.get("candidatesTokenCount") or 0),
-    )
+    return token_usage(raw, "promptTokenCount", "candidatesTokenCount")
 
 
 def _candidate(body: Any) -> dict[str, Any]:
@@ -98,6 +94,7 @@ class _Decoder(StreamDecoder):
 
 class GeminiProvider(WireProvider):
     wire = "gemini"
+    decoder = _Decoder
 
     def auth_headers(self, key: str) -> dict[str, str]:
         return {"x-goog-api-key": key}
@@ -128,9 +125,6 @@ class GeminiProvider(WireProvider):
             usage=_usage(body.get("usageMetadata")),
             finish_reason=candidate.get("finishReason"),
         )
-
-    def stream_decoder(self, request: ChatRequest) -> StreamDecoder:
-        return _Decoder(self, request)
 
     def models_call(self, key: str | None) -> HttpCall:
         return HttpCall(

@@ -19,7 +19,7 @@ from zeroclaw_py.providers.base import (
     Usage,
 )
 from zeroclaw_py.providers.sse import StreamDecoder
-from zeroclaw_py.providers.wire import HttpCall, WireProvider, b64, sampling_options
+from zeroclaw_py.providers.wire import HttpCall, WireProvider, b64, sampling_options, token_usage
 
 
 def _message(message: Message) -> dict[str, Any]:
@@ -30,12 +30,10 @@ def _message(message: Message) -> dict[str, Any]:
 
 
 def _usage(body: dict[str, Any]) -> Usage | None:
+    """Ollama puts the counters on the final message itself; a body without them has none."""
     if "prompt_eval_count" not in body and "eval_count" not in body:
         return None
-    return Usage(
-        input_tokens=int(body.get("prompt_eval_count") or 0),
-        output_tokens=int(body.get("eval_count") or 0),
-    )
+    return token_usage(body, "prompt_eval_count", "eval_count")
 
 
 class _Decoder(StreamDecoder):
@@ -55,6 +53,7 @@ class _Decoder(StreamDecoder):
 
 class OllamaProvider(WireProvider):
     wire = "ollama"
+    decoder = _Decoder
 
     def chat_call(self, request: ChatRequest, key: str | None, *, stream: bool) -> HttpCall:
         body: dict[str, Any] = {
@@ -73,9 +72,6 @@ class OllamaProvider(WireProvider):
             usage=_usage(body),
             finish_reason=body.get("done_reason"),
         )
-
-    def stream_decoder(self, request: ChatRequest) -> StreamDecoder:
-        return _Decoder(self, request)
 
     def models_call(self, key: str | None) -> HttpCall:
         return HttpCall("GET", self.url("/api/tags"), self.headers(key))

@@ -23,7 +23,14 @@ from zeroclaw_py.providers.base import (
     Usage,
 )
 from zeroclaw_py.providers.sse import StreamDecoder
-from zeroclaw_py.providers.wire import HttpCall, WireProvider, WireSettings, b64, sampling_options
+from zeroclaw_py.providers.wire import (
+    HttpCall,
+    WireProvider,
+    WireSettings,
+    b64,
+    sampling_options,
+    token_usage,
+)
 
 _COMPLETIONS = "/chat/completions"
 log = logging.getLogger("zeroclaw.providers")
@@ -45,12 +52,7 @@ def _content(message: Message) -> Any:
 
 
 def _usage(raw: Any) -> Usage | None:
-    if not isinstance(raw, dict):
-        return None
-    return Usage(
-        input_tokens=int(raw.get("prompt_tokens") or 0),
-        output_tokens=int(raw.get("completion_tokens") or 0),
-    )
+    return token_usage(raw, "prompt_tokens", "completion_tokens")
 
 
 class _Decoder(StreamDecoder):
@@ -84,6 +86,7 @@ class _Decoder(StreamDecoder):
 
 class OpenAIProvider(WireProvider):
     wire = "openai"
+    decoder = _Decoder
 
     def __init__(self, settings: WireSettings, http: httpx.AsyncClient) -> None:
         super().__init__(settings, http)
@@ -146,9 +149,6 @@ class OpenAIProvider(WireProvider):
             usage=_usage(body.get("usage")),
             finish_reason=choice.get("finish_reason"),
         )
-
-    def stream_decoder(self, request: ChatRequest) -> StreamDecoder:
-        return _Decoder(self, request)
 
     def models_call(self, key: str | None) -> HttpCall:
         base = self.settings.base_url.rstrip("/").removesuffix(_COMPLETIONS)

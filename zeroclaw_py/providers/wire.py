@@ -18,7 +18,7 @@ import httpx
 
 from zeroclaw_py.errors import ProviderError
 from zeroclaw_py.providers import classify
-from zeroclaw_py.providers.base import ChatRequest, ChatResponse, Message, StreamEvent
+from zeroclaw_py.providers.base import ChatRequest, ChatResponse, Message, StreamEvent, Usage
 from zeroclaw_py.providers.http import request_timeout
 from zeroclaw_py.providers.scrub import SCRUBBER
 from zeroclaw_py.providers.sse import StreamDecoder
@@ -79,6 +79,13 @@ def sampling_options(request: ChatRequest, max_tokens_field: str) -> dict[str, A
     return options
 
 
+def token_usage(raw: Any, input_field: str, output_field: str) -> Usage | None:
+    """Usage from a wire's counter object (None when there is none); missing counts are 0."""
+    if not isinstance(raw, dict):
+        return None
+    return Usage(int(raw.get(input_field) or 0), int(raw.get(output_field) or 0))
+
+
 def b64(data: bytes) -> str:
     """Image bytes as the base64 text every wire's JSON carries."""
     return base64.b64encode(data).decode("ascii")
@@ -97,6 +104,7 @@ class WireProvider:
     """Base class of the four wire clients. Instances are shared; they hold no per-call state."""
 
     wire: ClassVar[str] = ""
+    decoder: ClassVar[type[StreamDecoder]] = StreamDecoder  # the wire's stream-line reader
     # Sent with every request, before the configured extra headers (which may override them).
     base_headers: ClassVar[Mapping[str, str]] = {"content-type": "application/json"}
 
@@ -119,7 +127,7 @@ class WireProvider:
         raise NotImplementedError
 
     def stream_decoder(self, request: ChatRequest) -> StreamDecoder:
-        raise NotImplementedError
+        return self.decoder(self, request)
 
     def models_call(self, key: str | None) -> HttpCall:
         raise NotImplementedError
