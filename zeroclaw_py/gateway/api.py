@@ -15,9 +15,10 @@ from zeroclaw_py.errors import ZeroclawError
 from zeroclaw_py.gateway import ws
 from zeroclaw_py.gateway.auth import GatewayAuth, json_error
 from zeroclaw_py.gateway.catalog import models_payload
-from zeroclaw_py.gateway.routes import SwitchRejected, current_route, route_payload, switch_route
+from zeroclaw_py.gateway.routes import current_route, route_payload, switch_route
 from zeroclaw_py.gateway.sessions import SessionStore
 from zeroclaw_py.metrics import REGISTRY
+from zeroclaw_py.runtime.switching import SwitchRefused
 from zeroclaw_py.services import ServiceHost
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ class Api:
             route = await switch_route(
                 self._host.runtime, session, body.get("provider"), body.get("model")
             )
-        except SwitchRejected as exc:
+        except SwitchRefused as exc:
             raise json_error(web.HTTPBadRequest, str(exc)) from exc
         return web.json_response({"session": session.id, **route_payload(route)})
 

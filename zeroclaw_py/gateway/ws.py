@@ -18,12 +18,13 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from zeroclaw_py.errors import ZeroclawError
-from zeroclaw_py.gateway.routes import SwitchRejected, current_route, route_payload, switch_route
+from zeroclaw_py.gateway.routes import current_route, route_payload, switch_route
 from zeroclaw_py.gateway.sessions import WebSession
 from zeroclaw_py.gateway.web_channel import EventSink, WebResponder, socket_sink
 from zeroclaw_py.metrics import WEB_SOCKETS
 from zeroclaw_py.models.refs import Route
 from zeroclaw_py.runtime.context import Runtime
+from zeroclaw_py.runtime.switching import SwitchRefused
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ class WebSocketSession:
                 route = await self._current_route()
             else:
                 route = await switch_route(self._runtime, self._session, provider, model)
-        except SwitchRejected as exc:
+        except SwitchRefused as exc:
             await self._error(str(exc))
             return
         await self._sink("model_updated", route_payload(route))

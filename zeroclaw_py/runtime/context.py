@@ -21,9 +21,9 @@ Extensions:
 
     runtime.provider_lease(provider_id, config=None)   # async context manager -> Provider; a
         # turn holds it so a reload never closes an instance mid-call (fallback runners: use it)
-    await runtime.switch_route(key, route, channel=..., kind="model") -> Route
+    await runtime.switch_route(key, route, channel=..., kind="model", keep_history=False)
         # set_route + history_on_switch ("clear" drops the history) + ROUTE_SWITCHES metric;
-        # what /models, /model and the web pickers call
+        # runtime/switching.py (behind /models, /model and the web pickers) calls it
     await runtime.get_override(key) -> Route | None        # the stored override only
     await runtime.get_history(key) / append_history(key, messages) / clear_history(key)
     runtime.store, runtime.state_dir, runtime.http (shared httpx.AsyncClient after start())
@@ -202,12 +202,15 @@ class Runtime:
         else:
             await self.store.set_route(key, route)
 
-    async def switch_route(self, key: str, route: Route, *, channel: str, kind: str) -> Route:
-        """Store a user's switch and apply `history_on_switch`. Returns the stored route."""
+    async def switch_route(
+        self, key: str, route: Route, *, channel: str, kind: str, keep_history: bool = False
+    ) -> Route:
+        """Store a user's switch and apply `history_on_switch` (unless `keep_history`: a web swap
+        keeps the conversation, seed 002). Returns the stored route."""
         from zeroclaw_py.metrics import ROUTE_SWITCHES
 
         await self.set_route(key, route)
-        if self._config.channels_config.history_on_switch == "clear":
+        if not keep_history and self._config.channels_config.history_on_switch == "clear":
             await self.store.clear_history(key)
         ROUTE_SWITCHES.labels(channel, kind).inc()
         return route

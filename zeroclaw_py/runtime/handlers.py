@@ -1,27 +1,24 @@
 """What each chat command does (SPEC §6). Commands never call the LLM; each returns one reply.
 
-The reply strings live in `replies.py`; `/model X` argument resolution lives in `models.refs`.
+The reply strings live in `replies.py`; what `/models X` and `/model X` resolve to, and the switch
+itself, live in `switching.py` (shared with the web pickers).
 """
 
 from __future__ import annotations
 
 import difflib
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zeroclaw_py.models.refs import Route, clean_model_arg, resolve_model, split_profile
-from zeroclaw_py.router.routing import AUTO
 from zeroclaw_py.runtime.commands import Command
 from zeroclaw_py.runtime.replies import model_help, providers_help, render, with_lines
+from zeroclaw_py.runtime.switching import SwitchRefused, switch
 
 if TYPE_CHECKING:
     from zeroclaw_py.config.schema import Config
     from zeroclaw_py.runtime.context import Runtime
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,12 +27,6 @@ class CommandContext:
     config: Config
     key: str
     channel: str
-
-
-def _error_detail(exc: BaseException) -> str:
-    from zeroclaw_py.providers.scrub import sanitize_api_error
-
-    return sanitize_api_error(str(exc) or type(exc).__name__)
 
 
 # models_cache.json parsed once per file version: /model and did-you-mean read it per command.
@@ -72,44 +63,18 @@ async def _show_providers(ctx: CommandContext, arg: str | None) -> str:
 
 
 async def _set_provider(ctx: CommandContext, arg: str | None) -> str:
-    from zeroclaw_py.errors import UnknownProviderError
-    from zeroclaw_py.providers.registry import resolve
-
-    raw = arg or ""
     try:
-        spec = resolve(raw, ctx.config)
-    except UnknownProviderError as exc:  # a malformed custom: URL, with the reason
-        return render("provider_init_failed", provider=raw, error=_error_detail(exc))
-    if spec is None:
-        return render("provider_unknown", raw=raw)
-    try:
-        await ctx.runtime.get_provider(spec.id, ctx.config)
-    except Exception as exc:
-        log.warning("provider %s failed to initialize: %s", spec.id, _error_detail(exc))
-        return render("provider_init_failed", provider=spec.id, error=_error_detail(exc))
-    current = await ctx.runtime.get_route(ctx.key)
-    if spec.id != current.provider:
-        new = Route(spec.id, current.model)
-        await ctx.runtime.switch_route(ctx.key, new, channel=ctx.channel, kind="provider")
-    return render("provider_switched", provider=spec.id, model=current.model)
+        done = await switch(
+            ctx.runtime, ctx.config, ctx.key, channel=ctx.channel, provider=arg or ""
+        )
+    except SwitchRefused as exc:
+        return str(exc)
+    return render("provider_switched", provider=done.route.provider, model=done.route.model)
 
 
 async def _show_model(ctx: CommandContext, arg: str | None) -> str:
     route = await ctx.runtime.get_route(ctx.key)
     return model_help(route.provider, route.model, cached_models(ctx, route.provider))
-
-
-def _profile_problem(ctx: CommandContext, profile: str, provider: str) -> str | None:
-    """None when `profile` may be pinned for `provider`, else the reply explaining why not.
-
-    The profile may be declared in `[auth.profiles]` or only stored in auth-profiles.json.
-    """
-    from zeroclaw_py.models.auth import validate_profile
-    from zeroclaw_py.models.auth_store import AuthProfileStore
-    from zeroclaw_py.paths import AUTH_PROFILES_FILE
-
-    store = AuthProfileStore(ctx.runtime.state_dir / AUTH_PROFILES_FILE)
-    return validate_profile(ctx.config, profile, provider, store)
 
 
 def _did_you_mean(ctx: CommandContext, model: str, provider: str) -> str | None:
@@ -123,31 +88,15 @@ def _did_you_mean(ctx: CommandContext, model: str, provider: str) -> str | None:
 
 
 async def _set_model(ctx: CommandContext, arg: str | None) -> str:
-    text, profile = split_profile(clean_model_arg(arg or ""))
-    current = await ctx.runtime.get_route(ctx.key)
-    choice = resolve_model(text.strip(), current.provider, ctx.config)
-    if choice is None:
-        return render("model_empty")
-    if profile is not None:
-        if not profile.strip():
-            return render("profile_empty")
-        if (problem := _profile_problem(ctx, profile, choice.provider)) is not None:
-            return problem
-    if choice.provider != current.provider and choice.provider != AUTO:
-        try:
-            await ctx.runtime.get_provider(choice.provider, ctx.config)
-        except Exception as exc:
-            log.warning("provider %s failed to initialize: %s", choice.provider, exc)
-            return render(
-                "provider_init_failed", provider=choice.provider, error=_error_detail(exc)
-            )
-    new = Route(choice.provider, choice.model, profile)
-    kind = "provider" if choice.provider != current.provider else "model"
-    await ctx.runtime.switch_route(ctx.key, new, channel=ctx.channel, kind=kind)
+    try:
+        done = await switch(ctx.runtime, ctx.config, ctx.key, channel=ctx.channel, model=arg or "")
+    except SwitchRefused as exc:
+        return str(exc)
+    route = done.route
     return with_lines(
-        render("model_switched", model=choice.model, provider=choice.provider),
-        render("profile_set", profile=profile) if profile else None,
-        _did_you_mean(ctx, choice.model, choice.provider),
+        render("model_switched", model=route.model, provider=route.provider),
+        render("profile_set", profile=route.profile) if route.profile else None,
+        _did_you_mean(ctx, route.model, route.provider),
     )
 
 

@@ -45,6 +45,7 @@ REPLIES: dict[str, str] = {
     "profile_not_found": "Auth profile `{profile}` not found.",
     "profile_wrong_provider": "Auth profile `{profile}` is for `{owner}`, not `{provider}`.",
     "profile_empty": "Auth profile name cannot be empty. Use `/model <model-id>@<profile>`.",
+    "profile_in_chat": "Pin an auth profile in the chat with `/model <model-id>@<profile>`.",
     "model_not_cached": (
         "Note: `{model}` is not in the cached model list for `{provider}`. Did you mean `{close}`?"
     ),
