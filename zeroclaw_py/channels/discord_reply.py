@@ -11,20 +11,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import AbstractAsyncContextManager
-from typing import TypeVar
 
 import aiohttp
 import discord
 
-from zeroclaw_py.channels.base import Answer
-from zeroclaw_py.channels.drafts import DraftStream, EditPacer
+from zeroclaw_py.channels.drafts import EditPacer
+from zeroclaw_py.channels.responder import EditingResponder
 from zeroclaw_py.channels.supervise import RetryDelay, Timings, with_retries
 from zeroclaw_py.channels.text import split_discord
-from zeroclaw_py.channels.typing_indicator import typing_indicator
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 TYPING_INTERVAL_S = 8.0  # Discord shows "typing" for ~10 s after each trigger
 _NO_PINGS = discord.AllowedMentions.none()
@@ -40,7 +36,7 @@ def retry_delay(first_s: float) -> RetryDelay:
     return delay
 
 
-class DiscordResponder:
+class DiscordResponder(EditingResponder):
     """The `Responder` for one Discord channel (guild channel, thread or DM)."""
 
     def __init__(
@@ -54,29 +50,17 @@ class DiscordResponder:
     ) -> None:
         self._channel = channel
         self._channel_id = channel_id
-        self._stream = stream
-        self._timings = timings or Timings()
-        self._retry = retry_delay(self._timings.retry_first_s)
         self._draft_message: discord.Message | None = None
-        self._draft = DraftStream(
+        super().__init__(
             key=channel_id,
-            pacer=pacer or EditPacer(1.0),
             split=split_discord,
-            open_draft=self._open_draft,
-            edit_draft=self._edit_draft,
-            send=self.send,
+            retry_delay=retry_delay,
+            stream=stream,
+            pacer=pacer,
+            timings=timings,
         )
 
-    @property
-    def streams(self) -> bool:
-        return self._stream
-
-    async def send(self, text: str) -> None:
-        for chunk in split_discord(text):
-            if chunk.strip():
-                await self._post(chunk)
-
-    async def _post(self, chunk: str) -> discord.Message | None:
+    async def _deliver(self, chunk: str) -> discord.Message | None:
         try:
             return await with_retries(
                 "discord: send",
@@ -92,15 +76,8 @@ class DiscordResponder:
             )
             return None
 
-    async def token(self, text: str) -> None:
-        if self._stream:
-            await self._draft.token(text)
-
-    async def finish(self, answer: Answer) -> None:
-        await self._draft.finish(answer.text)
-
     async def _open_draft(self, preview: str) -> bool:
-        self._draft_message = await self._post(preview)
+        self._draft_message = await self._deliver(preview)
         return self._draft_message is not None
 
     async def _edit_draft(self, text: str, final: bool) -> None:
@@ -113,9 +90,6 @@ class DiscordResponder:
         )
 
     def typing(self) -> AbstractAsyncContextManager[None]:
-        return typing_indicator(
-            self._channel.typing,
-            interval_s=self._timings.typing_interval_s or TYPING_INTERVAL_S,
-            delay_s=self._timings.typing_delay_s,
-            where=f"discord channel {self._channel_id}",
+        return self._typing(
+            self._channel.typing, TYPING_INTERVAL_S, f"discord channel {self._channel_id}"
         )

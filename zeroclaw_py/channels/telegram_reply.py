@@ -17,11 +17,10 @@ from telegram import Bot, Message
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError
 
-from zeroclaw_py.channels.base import Answer
-from zeroclaw_py.channels.drafts import DraftStream, EditPacer
+from zeroclaw_py.channels.drafts import EditPacer
+from zeroclaw_py.channels.responder import EditingResponder
 from zeroclaw_py.channels.supervise import RetryDelay, Timings, with_retries
 from zeroclaw_py.channels.text import split_telegram
-from zeroclaw_py.channels.typing_indicator import typing_indicator
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ def retry_delay(first_s: float) -> RetryDelay:
     return delay
 
 
-class TelegramResponder:
+class TelegramResponder(EditingResponder):
     """The `Responder` for one Telegram chat (and forum topic)."""
 
     def __init__(
@@ -74,32 +73,19 @@ class TelegramResponder:
         self._bot = bot
         self._chat_id = chat_id
         self._thread_id = thread_id
-        self._stream = stream
-        self._timings = timings or Timings()
-        self._retry = retry_delay(self._timings.retry_first_s)
         self._draft_id: int | None = None
-        self._draft = DraftStream(
+        super().__init__(
             key=chat_id,
-            pacer=pacer or EditPacer(1.0),
             split=split_telegram,
-            open_draft=self._open_draft,
-            edit_draft=self._edit_draft,
-            send=self.send,
+            retry_delay=retry_delay,
+            stream=stream,
+            pacer=pacer,
+            timings=timings,
         )
-
-    @property
-    def streams(self) -> bool:
-        return self._stream
 
     # --- complete messages -----------------------------------------------------------------
 
-    async def send(self, text: str) -> None:
-        for chunk in split_telegram(text):
-            await self._send_chunk(chunk)
-
-    async def _send_chunk(self, chunk: str) -> Message | None:
-        if not chunk.strip():
-            return None  # Telegram refuses empty messages; nothing to show
+    async def _deliver(self, chunk: str) -> Message | None:
         try:
             try:
                 return await self._post(chunk, ParseMode.MARKDOWN)
@@ -133,13 +119,6 @@ class TelegramResponder:
             return await with_retries("telegram: sendMessage", post, self._retry)
 
     # --- streaming -------------------------------------------------------------------------
-
-    async def token(self, text: str) -> None:
-        if self._stream:
-            await self._draft.token(text)
-
-    async def finish(self, answer: Answer) -> None:
-        await self._draft.finish(answer.text)
 
     async def _open_draft(self, preview: str) -> bool:
         try:
@@ -188,11 +167,10 @@ class TelegramResponder:
     # --- typing ----------------------------------------------------------------------------
 
     def typing(self) -> AbstractAsyncContextManager[None]:
-        return typing_indicator(
+        return self._typing(
             lambda: self._bot.send_chat_action(
                 self._chat_id, ChatAction.TYPING, message_thread_id=self._thread_id
             ),
-            interval_s=self._timings.typing_interval_s or TYPING_INTERVAL_S,
-            delay_s=self._timings.typing_delay_s,
-            where=f"telegram chat {self._chat_id}",
+            TYPING_INTERVAL_S,
+            f"telegram chat {self._chat_id}",
         )
