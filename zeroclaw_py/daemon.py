@@ -111,7 +111,9 @@ class Daemon:
         except GatewayStartError:
             raise  # fatal: a daemon that cannot listen is unreachable; exit non-zero (SPEC §9)
         except Exception as exc:
-            log.error("service %s failed to start: %s", name, _describe(exc))
+            from zeroclaw_py.providers.scrub import describe_error
+
+            log.error("service %s failed to start: %s", name, describe_error(exc))
             return
         self.services[name] = service
         log.info("service %s started", name)
@@ -123,7 +125,9 @@ class Daemon:
         try:
             await service.stop()
         except Exception as exc:
-            log.error("service %s failed to stop cleanly: %s", name, _describe(exc))
+            from zeroclaw_py.providers.scrub import describe_error
+
+            log.error("service %s failed to stop cleanly: %s", name, describe_error(exc))
 
     async def restart_service(self, name: str) -> None:
         await self._stop_service(name)
@@ -214,12 +218,6 @@ class Daemon:
         await self._runtime.aclose()
         self.pid_path.unlink(missing_ok=True)
         log.info("daemon stopped")
-
-
-def _describe(exc: BaseException) -> str:
-    from zeroclaw_py.providers.scrub import sanitize_api_error
-
-    return sanitize_api_error(str(exc) or type(exc).__name__)
 
 
 def _reexec() -> None:

@@ -118,7 +118,9 @@ class ProviderPool:
             async with asyncio.timeout(WARMUP_TIMEOUT_S):
                 await provider.warmup()
         except Exception as exc:  # a warmup failure is a warning only (SPEC §5)
-            log.warning("Provider warmup failed for %s: %s", spec.id, _describe(exc))
+            from zeroclaw_py.providers.scrub import describe_error
+
+            log.warning("Provider warmup failed for %s: %s", spec.id, describe_error(exc))
         return provider
 
     def _retire_other_versions(self, key: PoolKey) -> None:
@@ -166,11 +168,7 @@ class ProviderPool:
         try:
             await provider.aclose()
         except Exception as exc:
-            log.warning("closing provider %s failed: %s", provider.id, _describe(exc))
+            from zeroclaw_py.providers.scrub import describe_error
+
+            log.warning("closing provider %s failed: %s", provider.id, describe_error(exc))
         self.closed += 1
-
-
-def _describe(exc: BaseException) -> str:
-    from zeroclaw_py.providers.scrub import sanitize_api_error
-
-    return sanitize_api_error(str(exc) or type(exc).__name__)

@@ -20,6 +20,7 @@ from zeroclaw_py.metrics import TURN_SECONDS
 from zeroclaw_py.models.fallback_runtime import TurnFailed, complete_turn
 from zeroclaw_py.models.refs import Route
 from zeroclaw_py.providers.base import ChatRequest, Message, Provider
+from zeroclaw_py.providers.scrub import describe_error
 from zeroclaw_py.router.routing import AUTO, pick_route
 from zeroclaw_py.runtime.replies import render
 
@@ -41,12 +42,6 @@ class Turn:
     provider: Provider
     request: ChatRequest
     msg: InboundMessage
-
-
-def _scrubbed(exc: BaseException) -> str:
-    from zeroclaw_py.providers.scrub import sanitize_api_error
-
-    return sanitize_api_error(str(exc) or type(exc).__name__)
 
 
 def build_messages(
@@ -103,9 +98,10 @@ async def run_turn(
             lease = runtime.provider_lease(route.provider, config)
             provider: Provider = await stack.enter_async_context(lease)
         except Exception as exc:
-            log.warning("provider %s failed to initialize: %s", route.provider, _scrubbed(exc))
+            error = describe_error(exc)
+            log.warning("provider %s failed to initialize: %s", route.provider, error)
             await responder.send(
-                render("turn_provider_init_failed", provider=route.provider, error=_scrubbed(exc))
+                render("turn_provider_init_failed", provider=route.provider, error=error)
             )
             return "error"
         history = await runtime.get_history(key)
@@ -132,8 +128,9 @@ async def _answer(turn: Turn, user: Message, responder: Responder) -> str:
         await responder.send(render("turn_error", error=str(exc)))
         return "error"
     except ProviderError as exc:
-        log.warning("turn failed on %s: %s", turn.route.ref, _scrubbed(exc))
-        await responder.send(render("turn_error", error=_scrubbed(exc)))
+        error = describe_error(exc)
+        log.warning("turn failed on %s: %s", turn.route.ref, error)
+        await responder.send(render("turn_error", error=error))
         return "error"
     TURN_SECONDS.labels(answer.provider, answer.model).observe(time.perf_counter() - started)
     if not answer.text.strip():
