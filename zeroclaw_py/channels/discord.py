@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -26,10 +24,10 @@ from zeroclaw_py.channels.discord_http import route_client
 from zeroclaw_py.channels.discord_reply import DiscordResponder
 from zeroclaw_py.channels.drafts import EditPacer
 from zeroclaw_py.channels.mentions import BotIdentity, addressed_text
-from zeroclaw_py.channels.supervise import InFlight, Timings, supervise
+from zeroclaw_py.channels.service import ChannelService
+from zeroclaw_py.channels.supervise import Timings, supervise
 from zeroclaw_py.errors import ChannelStartError
 from zeroclaw_py.providers.base import ImagePart
-from zeroclaw_py.providers.scrub import register_secret
 
 if TYPE_CHECKING:
     from zeroclaw_py.config.schema import DiscordConfig
@@ -80,30 +78,18 @@ async def _attachments(
     return tuple(images), tuple(unsupported)
 
 
-class DiscordService:
+class DiscordService(ChannelService["DiscordConfig"]):
     name = "discord"
 
     def __init__(
-        self,
-        host: ServiceHost,
-        config: DiscordConfig,
-        *,
-        timings: Timings | None = None,
+        self, host: ServiceHost, config: DiscordConfig, *, timings: Timings | None = None
     ) -> None:
-        self._host = host
-        self._config = config
-        self.timings = timings or Timings()
-        register_secret(config.bot_token)
+        super().__init__(host, config, timings=timings)
         self._pacer = EditPacer(1.0)
         self._client: _Client | None = None
         self._stopping = False
-        self._in_flight = InFlight()
-        self._task: asyncio.Task[None] | None = None
         self._identity = BotIdentity("")
         self._role_identities: dict[int, BotIdentity] = {}
-        self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
 
     def _new_client(self) -> _Client:
         client = _Client(self, guild_ready_timeout=self.timings.guild_ready_timeout_s)
@@ -148,15 +134,11 @@ class DiscordService:
 
     async def stop(self) -> None:
         self._stopping = True  # new messages are not taken any more
-        if not await self._in_flight.wait_idle(self.timings.stop_grace_s):
-            log.warning("discord: stopping with %d answers unfinished", self._in_flight.count)
+        await self._drain()
         if self._client is not None:
             await self._client.close()
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):  # the expected end of the gateway task
-                await self._task
-        self._client = self._task = None
+        await self._cancel_task()
+        self._client = None
 
     async def _run(self) -> None:
         try:
@@ -244,16 +226,11 @@ class DiscordService:
         )
 
     async def on_message(self, message: discord.Message) -> None:
-        key = (message.channel.id, message.author.id)
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = asyncio.Lock()
-        async with lock:
-            try:
-                with self._in_flight.track():
-                    await self._dispatch(message)
-            except Exception:  # one bad message must not stop the others
-                log.exception("discord: failed to handle message %s", message.id)
+        await self._handle_in_order(
+            (message.channel.id, message.author.id),
+            lambda: self._dispatch(message),
+            f"message {message.id}",
+        )
 
     async def _dispatch(self, message: discord.Message) -> None:
         if self._stopping:

@@ -17,7 +17,6 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as timedel
 
 import asyncio
 import logging
-import weakref
 from contextlib import suppress
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -29,11 +28,11 @@ from telegram.request import HTTPXRequest
 
 from zeroclaw_py.channels.drafts import EditPacer
 from zeroclaw_py.channels.mentions import BotIdentity
-from zeroclaw_py.channels.supervise import InFlight, Timings, supervise
+from zeroclaw_py.channels.service import ChannelService
+from zeroclaw_py.channels.supervise import Timings, supervise
 from zeroclaw_py.channels.telegram_inbound import build_inbound
 from zeroclaw_py.channels.telegram_reply import TelegramResponder
 from zeroclaw_py.errors import ChannelStartError
-from zeroclaw_py.providers.scrub import register_secret
 
 if TYPE_CHECKING:
     from zeroclaw_py.config.schema import TelegramConfig
@@ -80,30 +79,18 @@ def build_bot(config: TelegramConfig) -> Bot:
     )
 
 
-class TelegramService:
+class TelegramService(ChannelService["TelegramConfig"]):
     name = "telegram"
 
     def __init__(
-        self,
-        host: ServiceHost,
-        config: TelegramConfig,
-        *,
-        timings: Timings | None = None,
+        self, host: ServiceHost, config: TelegramConfig, *, timings: Timings | None = None
     ) -> None:
-        self._host = host
-        self._config = config
-        self.timings = timings or Timings()
-        register_secret(config.bot_token)  # the token is part of every Bot API URL
+        super().__init__(host, config, timings=timings)
         self._pacer = EditPacer(config.draft_update_interval_ms / 1000)  # per chat, shared
         self._bot: Bot | None = None
         self._identity = BotIdentity("")
         self._offset: int | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
         self._polling = anyio.CancelScope()
-        self._in_flight = InFlight()
         self._albums: dict[str, list[Message]] = {}  # media_group_id -> parts seen so far
         self.stalls = 0  # polls cut by the watchdog (observable for tests and logs)
         self.conflicts = 0
@@ -138,13 +125,9 @@ class TelegramService:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._polling.cancel()
-            if not await self._in_flight.wait_idle(self.timings.stop_grace_s):
-                log.warning("telegram: stopping with %d answers unfinished", self._in_flight.count)
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):  # the expected end of the polling task
-                await self._task
-            self._task = None
+            self._polling.cancel()  # no new updates; the handlers get a grace period
+            await self._drain()
+            await self._cancel_task()
         if self._bot is not None:
             await self._bot.shutdown()
             self._bot = None
@@ -224,20 +207,11 @@ class TelegramService:
         if album is None:
             return  # another task is collecting this album
         user_id = message.from_user.id if message.from_user else 0
-        key = (message.chat.id, user_id)
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = asyncio.Lock()
-        async with lock:
-            try:
-                with self._in_flight.track():
-                    await self._dispatch(album)
-            except Exception:  # one bad message must not stop the others
-                log.exception(
-                    "telegram: failed to handle message %s in chat %s",
-                    message.message_id,
-                    message.chat.id,
-                )
+        await self._handle_in_order(
+            (message.chat.id, user_id),
+            lambda: self._dispatch(album),
+            f"message {message.message_id} in chat {message.chat.id}",
+        )
 
     async def _collect_album(self, message: Message) -> list[Message] | None:
         """[message], or all parts of its album once they stopped arriving; None for parts
