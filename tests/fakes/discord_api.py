@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.loopback import serve_app
+
 TOKEN = "fake-discord-token"
 BOT_ID = "900000000000000001"
 BOT_NAME = "zcbot"
@@ -270,7 +272,7 @@ class FakeDiscord:
 
     def _message(self, channel_id: str, content: str) -> dict[str, Any]:
         message_id = str(next(self._ids))
-        message = {
+        message: dict[str, Any] = {
             "id": message_id,
             "channel_id": channel_id,
             "author": self.me,
@@ -374,12 +376,6 @@ class FakeDiscord:
 @asynccontextmanager
 async def serve_discord() -> AsyncIterator[FakeDiscord]:
     fake = FakeDiscord()
-    runner = web.AppRunner(fake.app(), handler_cancellation=True)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
+    async with serve_app(fake.app()) as base:
+        fake.base = base
         yield fake
-    finally:
-        await runner.cleanup()

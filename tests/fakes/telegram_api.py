@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.loopback import serve_app
+
 BOT_ID = 123456
 BOT_USERNAME = "zc_bot"
 TOKEN = f"{BOT_ID}:TEST-token"
@@ -321,13 +323,6 @@ class FakeTelegram:
 async def serve_telegram() -> AsyncIterator[FakeTelegram]:
     """Run a FakeTelegram on 127.0.0.1:<free port> for the duration of the block."""
     fake = FakeTelegram()
-    runner = web.AppRunner(fake.app(), handler_cancellation=True)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    fake.base = f"http://127.0.0.1:{port}"
-    try:
+    async with serve_app(fake.app()) as base:
+        fake.base = base
         yield fake
-    finally:
-        await runner.cleanup()
