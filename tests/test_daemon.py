@@ -137,6 +137,29 @@ async def _explained(err: list[str], seconds: float) -> AsyncIterator[None]:
         raise AssertionError("timed out; daemon log:\n" + "".join(err)) from None
 
 
+@asynccontextmanager
+async def _daemon_process(
+    home: Path, *, stdout: int = asyncio.subprocess.DEVNULL
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`zeroclaw daemon` as a real process on `home` (stderr piped); killed if left running."""
+    env = {**os.environ, "ZEROCLAW_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "zeroclaw_py",
+        "daemon",
+        env=env,
+        stdout=stdout,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
 async def _line_with(stream: asyncio.StreamReader, needle: str, seen: list[str]) -> None:
     while True:
         raw = await stream.readline()
@@ -151,21 +174,11 @@ async def _line_with(stream: asyncio.StreamReader, needle: str, seen: list[str])
 async def test_daemon_process_without_config_starts_reloads_and_stops(
     zeroclaw_home: Path,
 ) -> None:
-    env = {**os.environ, "ZEROCLAW_HOME": str(zeroclaw_home), "PYTHONUNBUFFERED": "1"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "zeroclaw_py",
-        "daemon",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stdout is not None
-    assert proc.stderr is not None
     out: list[str] = []
     err: list[str] = []
-    try:
+    async with _daemon_process(zeroclaw_home, stdout=asyncio.subprocess.PIPE) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
         async with _explained(err, 30):
             await _line_with(proc.stdout, "or set ZEROCLAW_API_KEY", out)
             await _line_with(proc.stderr, "daemon running", err)
@@ -176,10 +189,6 @@ async def test_daemon_process_without_config_starts_reloads_and_stops(
             proc.send_signal(signal.SIGTERM)
             await _line_with(proc.stderr, "daemon stopped", err)
             assert await proc.wait() == 0
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
     notice = "".join(out)
     assert f"No config file at {zeroclaw_home / 'config.toml'}" in notice
     assert "[agent.model]" in notice
@@ -191,33 +200,18 @@ async def test_restart_needed_edit_re_executes_the_same_process(zeroclaw_home: P
     """hybrid reload + request_restart: drain, then exec the same interpreter and arguments."""
     config = zeroclaw_home / "config.toml"
     config.write_text(CONFIG)
-    env = {**os.environ, "ZEROCLAW_HOME": str(zeroclaw_home), "PYTHONUNBUFFERED": "1"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "zeroclaw_py",
-        "daemon",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stderr is not None
     err: list[str] = []
-    try:
-        async with _explained(err, 40):
-            await _line_with(proc.stderr, "daemon running", err)
-            config.write_text(CONFIG + '[state]\nbackend = "memory"\n')
-            proc.send_signal(signal.SIGHUP)  # the watcher may also see it; SIGHUP is certain
-            await _line_with(proc.stderr, "re-executing", err)
-            await _line_with(proc.stderr, "daemon running", err)
-            pid_file = zeroclaw_home / "state" / "daemon.pid"
-            assert pid_file.read_text().strip() == str(proc.pid)
-            proc.send_signal(signal.SIGTERM)
-            assert await proc.wait() == 0
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+    async with _daemon_process(zeroclaw_home) as proc, _explained(err, 40):
+        assert proc.stderr is not None
+        await _line_with(proc.stderr, "daemon running", err)
+        config.write_text(CONFIG + '[state]\nbackend = "memory"\n')
+        proc.send_signal(signal.SIGHUP)  # the watcher may also see it; SIGHUP is certain
+        await _line_with(proc.stderr, "re-executing", err)
+        await _line_with(proc.stderr, "daemon running", err)
+        pid_file = zeroclaw_home / "state" / "daemon.pid"
+        assert pid_file.read_text().strip() == str(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        assert await proc.wait() == 0
     assert not any("Traceback" in line for line in err)
 
 
@@ -234,38 +228,27 @@ async def test_daemon_process_answers_web_chat_with_echo(zeroclaw_home: Path) ->
 
     port = _free_port()
     (zeroclaw_home / "config.toml").write_text(f"[gateway]\nport = {port}\n")
-    env = {**os.environ, "ZEROCLAW_HOME": str(zeroclaw_home), "PYTHONUNBUFFERED": "1"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "zeroclaw_py",
-        "daemon",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stderr is not None
     err: list[str] = []
     base = f"http://127.0.0.1:{port}"
-    try:
-        async with _explained(err, 40), aiohttp.ClientSession() as http:
-            await _line_with(proc.stderr, "daemon running", err)
-            async with http.post(f"{base}/api/session") as resp:
-                assert resp.status == 200
-                body = await resp.json()
-            url = f"{base}/ws?session={body['session']}&token={body['token']}"
-            async with http.ws_connect(url) as ws:
-                await ws.send_json({"type": "message", "text": "/model tiny"})
-                await ws.send_json({"type": "message", "text": "hello there"})
-                events: list[dict[str, Any]] = []
-                while sum(e["event_type"] == "message" for e in events) < 2:
-                    events.append(await ws.receive_json())
-            proc.send_signal(signal.SIGTERM)
-            assert await proc.wait() == 0
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+    async with (
+        _daemon_process(zeroclaw_home) as proc,
+        _explained(err, 40),
+        aiohttp.ClientSession() as http,
+    ):
+        assert proc.stderr is not None
+        await _line_with(proc.stderr, "daemon running", err)
+        async with http.post(f"{base}/api/session") as resp:
+            assert resp.status == 200
+            body = await resp.json()
+        url = f"{base}/ws?session={body['session']}&token={body['token']}"
+        async with http.ws_connect(url) as ws:
+            await ws.send_json({"type": "message", "text": "/model tiny"})
+            await ws.send_json({"type": "message", "text": "hello there"})
+            events: list[dict[str, Any]] = []
+            while sum(e["event_type"] == "message" for e in events) < 2:
+                events.append(await ws.receive_json())
+        proc.send_signal(signal.SIGTERM)
+        assert await proc.wait() == 0
     messages = [e["payload"]["text"] for e in events if e["event_type"] == "message"]
     assert messages == [
         "Model switched to `tiny` for provider `echo` in this sender session.",
@@ -315,18 +298,9 @@ async def test_daemon_exits_non_zero_with_one_line_when_the_port_is_taken(
         taken.listen()
         port = taken.getsockname()[1]
         (zeroclaw_home / "config.toml").write_text(f"[gateway]\nport = {port}\n")
-        env = {**os.environ, "ZEROCLAW_HOME": str(zeroclaw_home), "PYTHONUNBUFFERED": "1"}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "zeroclaw_py",
-            "daemon",
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        with anyio.fail_after(40):
-            _, stderr = await proc.communicate()
+        async with _daemon_process(zeroclaw_home) as proc:
+            with anyio.fail_after(40):
+                _, stderr = await proc.communicate()
     text = stderr.decode()
     assert proc.returncode == 1
     assert f"error: gateway: cannot listen on 127.0.0.1:{port}: the port is already in use" in text
