@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import anyio
 import pytest
 
-from tests.fakes.channel_host import FAST, FakeHost
+from tests.fakes.channel_host import FakeHost, started
 from tests.fakes.discord_api import BOT_ID, FakeDiscord, serve_discord
 from tests.harness import running_runtime
 from zeroclaw_py.channels.discord import DiscordService
@@ -34,14 +34,8 @@ async def _daemon(config_text: str) -> AsyncIterator[DiscordService]:
     async with running_runtime(config_text) as runtime:
         service = create(FakeHost(runtime), runtime.config)
         assert service is not None
-        service.timings = FAST
-        await service.start()
-        with anyio.fail_after(5):
-            await service.wait_ready()
-        try:
+        async with started(service, service.wait_ready):
             yield service
-        finally:
-            await service.stop()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.fakes.channel_host import FAST, FakeHost
+from tests.fakes.channel_host import FakeHost, started
 from tests.fakes.telegram_api import FakeTelegram, serve_telegram
 from tests.harness import running_runtime
 from zeroclaw_py.channels.factories import telegram as create
@@ -37,12 +37,8 @@ async def _daemon(config_text: str) -> AsyncIterator[TelegramService]:
     async with running_runtime(config_text) as runtime:
         service = create(FakeHost(runtime), runtime.config)
         assert service is not None
-        service.timings = FAST  # the factory builds production clocks (30 s long polls)
-        await service.start()
-        try:
+        async with started(service):
             yield service
-        finally:
-            await service.stop()
 
 
 async def _texts(fake: FakeTelegram, count: int) -> list[str]:

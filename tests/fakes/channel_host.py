@@ -8,9 +8,9 @@ tests with the real Runtime live next to these.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import anyio
 
@@ -95,6 +95,34 @@ def telegram_config(base: str, token: str, **overrides: Any) -> Any:
     return TelegramConfig(**values)
 
 
+class _ChannelService(Protocol):
+    timings: Timings
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+ServiceT = TypeVar("ServiceT", bound=_ChannelService)
+
+
+@asynccontextmanager
+async def started(
+    service: ServiceT, ready: Callable[[], Awaitable[None]] | None = None
+) -> AsyncIterator[ServiceT]:
+    """`service` started with FAST clocks (and `ready()` awaited), stopped at the end of the
+    block. The factories build production clocks (30 s long polls), hence the replacement."""
+    service.timings = FAST
+    await service.start()
+    try:
+        if ready is not None:
+            with anyio.fail_after(5):
+                await ready()
+        yield service
+    finally:
+        await service.stop()
+
+
 @asynccontextmanager
 async def running_telegram(
     host: FakeHost, base: str, token: str, **overrides: Any
@@ -102,12 +130,9 @@ async def running_telegram(
     """A started TelegramService with test-sized timeouts, stopped at the end of the block."""
     from zeroclaw_py.channels.telegram import TelegramService
 
-    service = TelegramService(host, telegram_config(base, token, **overrides), timings=FAST)
-    await service.start()
-    try:
+    service = TelegramService(host, telegram_config(base, token, **overrides))
+    async with started(service):
         yield service
-    finally:
-        await service.stop()
 
 
 def discord_config(api: str, gateway: str | None, token: str, **overrides: Any) -> Any:
@@ -130,11 +155,6 @@ async def running_discord(
     """A started DiscordService with test-sized timers, stopped at the end of the block."""
     from zeroclaw_py.channels.discord import DiscordService
 
-    service = DiscordService(host, discord_config(api, gateway, token, **overrides), timings=FAST)
-    await service.start()
-    with anyio.fail_after(5):
-        await service.wait_ready()
-    try:
+    service = DiscordService(host, discord_config(api, gateway, token, **overrides))
+    async with started(service, service.wait_ready):
         yield service
-    finally:
-        await service.stop()
