@@ -29,6 +29,10 @@ API (stable; other helpers' tests import it):
 
     await ask_all(runtime, text, **msg_fields) -> RecordingResponder
         The same but returns the responder for detailed assertions.
+
+    openai_provider(name, fake, api_key=None) -> str
+        The `[providers.<name>]` TOML section of an OpenAI-kind provider served by `fake`
+        (tests/fakes/provider_server.FakeProvider).
 """
 
 from __future__ import annotations
@@ -38,12 +42,15 @@ import tempfile
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zeroclaw_py.channels.base import Answer, InboundMessage
 from zeroclaw_py.config.load import parse_config
 from zeroclaw_py.runtime.context import Runtime
 from zeroclaw_py.state import MemoryStore, SqliteStore, StateStore
+
+if TYPE_CHECKING:
+    from tests.fakes.provider_server import FakeProvider
 
 
 def msg(
@@ -148,3 +155,8 @@ async def ask_all(runtime: Runtime, text: str, **fields: Any) -> RecordingRespon
 
 async def ask(runtime: Runtime, text: str, **fields: Any) -> str:
     return "\n".join((await ask_all(runtime, text, **fields)).replies)
+
+
+def openai_provider(name: str, fake: FakeProvider, api_key: str | None = None) -> str:
+    key = f'api_key = "{api_key}"\n' if api_key is not None else ""
+    return f'[providers.{name}]\nkind = "openai"\napi_url = "{fake.base_url("openai")}"\n{key}'

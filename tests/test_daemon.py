@@ -262,7 +262,7 @@ async def test_stop_lets_the_turn_in_flight_finish(
     zeroclaw_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.fakes.provider_server import FakeProvider
-    from tests.harness import RecordingResponder, msg
+    from tests.harness import RecordingResponder, msg, openai_provider
 
     table = {"probe": "tests.test_daemon:probe_factory"}
     monkeypatch.setattr(services, "SERVICE_FACTORIES", table)
@@ -271,10 +271,7 @@ async def test_stop_lets_the_turn_in_flight_finish(
     ProbeService.any_started = asyncio.Event()
     async with FakeProvider() as fake:
         fake.script("slow", reply="finished anyway", delay=0.5)
-        text = (
-            f'{CONFIG}[agent.model]\nprimary = "f/slow"\n'
-            f'[providers.f]\nkind = "openai"\napi_url = "{fake.base_url("openai")}"\n'
-        )
+        text = f'{CONFIG}[agent.model]\nprimary = "f/slow"\n' + openai_provider("f", fake)
         path = zeroclaw_home / "config.toml"
         path.write_text(text)
         daemon = Daemon(parse_config(text, source=path, env={}), path)

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from tests.fakes.provider_server import FakeProvider
-from tests.harness import RecordingResponder, ask, msg, running_runtime
+from tests.harness import RecordingResponder, ask, msg, openai_provider, running_runtime
 from zeroclaw_py.config.load import parse_config
 from zeroclaw_py.config.schema import ProviderSettings
 
@@ -16,12 +16,7 @@ pytestmark = pytest.mark.anyio
 
 
 def _config(fake: FakeProvider, key: str = "key-one-123456") -> str:
-    return f"""
-[providers.f]
-kind = "openai"
-api_url = "{fake.base_url("openai")}"
-api_key = "{key}"
-"""
+    return openai_provider("f", fake, key)
 
 
 async def test_ten_concurrent_first_uses_build_one_instance() -> None:

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from tests.fakes.provider_server import FakeProvider
-from tests.harness import RecordingResponder, ask, msg, running_runtime
+from tests.harness import RecordingResponder, ask, msg, openai_provider, running_runtime
 from zeroclaw_py.config.load import parse_config
 from zeroclaw_py.models.refs import Route
 
@@ -24,18 +24,11 @@ async def test_a_switch_touches_only_that_sender() -> None:
 
 
 def _two_fakes_config(a: FakeProvider, b: FakeProvider) -> str:
-    return f"""
-[agent.model]
-primary = "alpha/model-a"
-[providers.alpha]
-kind = "openai"
-api_url = "{a.base_url("openai")}"
-api_key = "key-alpha-123456"
-[providers.beta]
-kind = "openai"
-api_url = "{b.base_url("openai")}"
-api_key = "key-beta-654321"
-"""
+    return (
+        '[agent.model]\nprimary = "alpha/model-a"\n'
+        + openai_provider("alpha", a, "key-alpha-123456")
+        + openai_provider("beta", b, "key-beta-654321")
+    )
 
 
 async def test_switched_provider_gets_its_own_url_key_and_model_on_the_wire() -> None:
@@ -118,10 +111,7 @@ async def test_history_is_sent_and_bounded() -> None:
 system_prompt = "be brief"
 [agent.model]
 primary = "f/m"
-[providers.f]
-kind = "openai"
-api_url = "{fake.base_url("openai")}"
-[channels_config]
+{openai_provider("f", fake)}[channels_config]
 max_history = 4
 """
         async with running_runtime(config) as runtime:
@@ -157,13 +147,7 @@ async def test_route_is_fixed_at_turn_start() -> None:
     """A switch while a turn runs does not change that turn."""
     async with FakeProvider() as fake:
         fake.script("slow", reply="slow answer", delay=0.3)
-        config = f"""
-[agent.model]
-primary = "f/slow"
-[providers.f]
-kind = "openai"
-api_url = "{fake.base_url("openai")}"
-"""
+        config = '[agent.model]\nprimary = "f/slow"\n' + openai_provider("f", fake)
         async with running_runtime(config) as runtime:
             first = RecordingResponder()
             before = len(fake.requests)  # the warmup's model-list call is already there

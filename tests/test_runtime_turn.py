@@ -6,7 +6,7 @@ import pytest
 
 from tests.fakes.provider_payloads import FakeError
 from tests.fakes.provider_server import FakeProvider
-from tests.harness import ask, ask_all, running_runtime
+from tests.harness import ask, ask_all, openai_provider, running_runtime
 from zeroclaw_py.metrics import REGISTRY
 from zeroclaw_py.providers.base import ImagePart
 from zeroclaw_py.runtime.dispatcher import MAX_MESSAGE_CHARS
@@ -15,14 +15,8 @@ pytestmark = pytest.mark.anyio
 
 
 def _config(fake: FakeProvider) -> str:
-    return f"""
-[agent.model]
-primary = "f/m"
-[providers.f]
-kind = "openai"
-api_url = "{fake.base_url("openai")}"
-api_key = "configured-key-abcdef"
-"""
+    primary = '[agent.model]\nprimary = "f/m"\n'
+    return primary + openai_provider("f", fake, "configured-key-abcdef")
 
 
 def _chat_requests(fake: FakeProvider) -> int:
