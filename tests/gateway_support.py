@@ -4,6 +4,7 @@
         gw.url, gw.runtime, gw.host (records reloads), gw.service
         await gw.session(http) -> (session_id, token)   via POST /api/session
         gw.ws_url(session_id, token)
+        await gw.select(http, token, session=..., provider=..., model=...) -> (status, json)
 
 `gateway_fields` replace `[gateway]` settings (host, master_key, access_token); the port is
 always 0 (the config validator requires 1..65535, so it is set after parsing).
@@ -68,6 +69,12 @@ class Gateway:
             assert resp.status == 200, await resp.text()
             body = await resp.json()
         return body["session"], body["token"]
+
+    async def select(self, http: aiohttp.ClientSession, token: str, **body: Any) -> tuple[int, Any]:
+        """POST /api/models/select with `token` as the bearer; the status and the JSON answer."""
+        url = f"{self.url}/api/models/select"
+        async with http.post(url, json=body, headers=bearer(token)) as resp:
+            return resp.status, await resp.json(content_type=None)
 
 
 @asynccontextmanager

@@ -56,12 +56,8 @@ async def test_metrics_count_web_traffic_and_picker_switches() -> None:
                 pass
             async with http.get(f"{gw.url}/metrics") as resp:
                 open_sockets = _samples(await resp.text())["zeroclaw_web_sockets"]
-        async with http.post(
-            f"{gw.url}/api/models/select",
-            json={"session": session, "provider": "echo", "model": "other"},
-            headers=bearer(token),
-        ) as resp:
-            assert resp.status == 200
+        status, _ = await gw.select(http, token, session=session, provider="echo", model="other")
+        assert status == 200
         async with http.get(f"{gw.url}/metrics") as resp:
             assert resp.status == 200
             assert resp.content_type == "text/plain"
@@ -160,17 +156,12 @@ async def test_a_session_token_only_grants_its_own_session() -> None:
     async with running_gateway(master_key=MASTER) as gw, aiohttp.ClientSession() as http:
         mine, my_token = await gw.session(http)
         theirs, _ = await gw.session(http)
-        select = f"{gw.url}/api/models/select"
         body = {"session": theirs, "provider": "echo", "model": "stolen"}
-        async with http.post(select, json=body, headers=bearer(my_token)) as resp:
-            assert resp.status == 403
-        async with http.post(select, json=body, headers=bearer(MASTER)) as resp:
-            assert resp.status == 200
-        async with http.post(
-            select, json={"session": mine, "provider": "nosuch"}, headers=bearer(my_token)
-        ) as resp:
-            assert resp.status == 400
-            assert "Unknown provider `nosuch`" in (await resp.json())["error"]
+        assert (await gw.select(http, my_token, **body))[0] == 403
+        assert (await gw.select(http, MASTER, **body))[0] == 200
+        status, refused = await gw.select(http, my_token, session=mine, provider="nosuch")
+        assert status == 400
+        assert "Unknown provider `nosuch`" in refused["error"]
         theirs_route = await gw.runtime.get_route(f"web_{theirs}")
         mine_route = await gw.runtime.get_route(f"web_{mine}")
     assert theirs_route.model == "stolen"

@@ -84,17 +84,13 @@ async def test_update_model_rereads_the_route_set_by_models_select() -> None:
         session, token = await gw.session(http)
         async with http.ws_connect(gw.ws_url(session, token)) as ws:
             await say(ws, "before")
-            async with http.post(
-                f"{gw.url}/api/models/select",
-                json={"session": session, "provider": "echo", "model": "echo-large"},
-                headers=bearer(token),
-            ) as resp:
-                assert resp.status == 200
-                assert await resp.json() == {
-                    "session": session,
-                    "provider": "echo",
-                    "model": "echo-large",
-                }
+            selected = await gw.select(
+                http, token, session=session, provider="echo", model="echo-large"
+            )
+            assert selected == (
+                200,
+                {"session": session, "provider": "echo", "model": "echo-large"},
+            )
             await ws.send_json({"type": "update_model"})
             updated = await until_message(ws)
             answer = await say(ws, "after")
