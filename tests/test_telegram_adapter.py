@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import anyio
@@ -22,9 +23,15 @@ async def fake() -> AsyncIterator[FakeTelegram]:
         yield server
 
 
+def _run(
+    fake: FakeTelegram, runtime: RecordingRuntime, **overrides: object
+) -> AbstractAsyncContextManager[Any]:
+    return running_telegram(FakeHost(runtime), fake.base, fake.token, **overrides)
+
+
 async def test_private_message_is_passed_and_answered(fake: FakeTelegram) -> None:
     runtime = RecordingRuntime()
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+    async with _run(fake, runtime):
         fake.push_message("hello there", user_id=7, username="alice")
         with anyio.fail_after(5):
             await fake.wait_for(lambda: fake.count("sendMessage") == 1)
@@ -65,7 +72,7 @@ async def test_group_mention_only_addressed_forms(
     fake: FakeTelegram, text: str, passed: str
 ) -> None:
     runtime = RecordingRuntime()
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token, mention_only=True):
+    async with _run(fake, runtime, mention_only=True):
         fake.push_message("just chatting", **GROUP)  # not for us
         fake.push_message("mail me@zc_bot.com", **GROUP)  # @ inside a word is no mention
         fake.push_message("/models@other_bot", **GROUP)  # another bot's command
@@ -78,7 +85,7 @@ async def test_group_mention_only_addressed_forms(
 
 async def test_group_reply_to_bot_counts_as_addressed(fake: FakeTelegram) -> None:
     runtime = RecordingRuntime()
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token, mention_only=True):
+    async with _run(fake, runtime, mention_only=True):
         fake.push_message("thanks, and more?", reply_to=fake.bot_message(-100), **GROUP)
         await _answered(fake, 1)
     assert runtime.messages[0].text == "thanks, and more?"
@@ -88,7 +95,7 @@ async def test_group_without_mention_only_takes_everything_but_other_bots_comman
     fake: FakeTelegram,
 ) -> None:
     runtime = RecordingRuntime()
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+    async with _run(fake, runtime):
         fake.push_message("/models@other_bot", **GROUP)
         fake.push_message("plain chatter", **GROUP)
         await _answered(fake, 1)
@@ -97,7 +104,7 @@ async def test_group_without_mention_only_takes_everything_but_other_bots_comman
 
 async def test_forum_topic_reply_goes_to_the_same_topic(fake: FakeTelegram) -> None:
     runtime = RecordingRuntime()
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+    async with _run(fake, runtime):
         fake.push_message("in a topic", thread_id=77, **GROUP)
         await _answered(fake, 1)
         with anyio.fail_after(5):
@@ -110,7 +117,7 @@ async def test_forum_topic_reply_goes_to_the_same_topic(fake: FakeTelegram) -> N
 async def test_long_reply_split_at_4096_utf16_units(fake: FakeTelegram) -> None:
     long = ("Grüße 😀 " * 300 + "\n") * 3  # emoji count twice in UTF-16
     runtime = RecordingRuntime(reply=lambda m: long)
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+    async with _run(fake, runtime):
         fake.push_message("long please")
         await _answered(fake, 2)
         with anyio.fail_after(5):
@@ -121,7 +128,7 @@ async def test_long_reply_split_at_4096_utf16_units(fake: FakeTelegram) -> None:
 async def test_markdown_rejected_is_resent_as_plain_text(fake: FakeTelegram) -> None:
     reply = "snake_case names *everywhere"
     runtime = RecordingRuntime(reply=lambda m: reply)
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+    async with _run(fake, runtime):
         fake.push_message("hi")
         await _answered(fake, 2)
     first, second = fake.sent()
@@ -133,7 +140,7 @@ async def test_markdown_rejected_is_resent_as_plain_text(fake: FakeTelegram) -> 
 async def test_flood_control_is_waited_out(fake: FakeTelegram) -> None:
     runtime = RecordingRuntime()
     fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+    async with _run(fake, runtime):
         fake.push_message("hi")
         await _answered(fake, 2)
     calls = [c for c in fake.calls if c.method == "sendMessage"]
@@ -144,7 +151,7 @@ async def test_flood_control_is_waited_out(fake: FakeTelegram) -> None:
 async def test_streaming_edits_one_message_and_ends_exact(fake: FakeTelegram) -> None:
     runtime = RecordingRuntime()
     runtime.tokens = ["Hello", " wor", "ld", ", *bold* and", " more"]
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token, stream_mode="partial"):
+    async with _run(fake, runtime, stream_mode="partial"):
         fake.push_message("stream")
         with anyio.fail_after(5):
             await fake.wait_for(
@@ -160,7 +167,7 @@ async def test_streaming_edits_one_message_and_ends_exact(fake: FakeTelegram) ->
 async def test_streamed_answer_over_the_limit_is_split_on_finish(fake: FakeTelegram) -> None:
     runtime = RecordingRuntime()
     runtime.tokens = ["word " * 500, "word " * 500]  # 5000 characters
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token, stream_mode="partial"):
+    async with _run(fake, runtime, stream_mode="partial"):
         fake.push_message("stream")
         with anyio.fail_after(5):
             await fake.wait_for(
@@ -194,7 +201,7 @@ async def test_conflict_is_reported_once_and_polling_resumes(
     for _ in range(3):
         fake.fail_next("getUpdates", 409, "Conflict: terminated by other getUpdates request")
     runtime = RecordingRuntime()
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token) as service:
+    async with _run(fake, runtime) as service:
         fake.push_message("after the conflict")
         await _answered(fake, 1)
     assert service.conflicts == 3
@@ -205,7 +212,7 @@ async def test_conflict_is_reported_once_and_polling_resumes(
 async def test_stalled_poll_is_restarted_by_the_watchdog(fake: FakeTelegram) -> None:
     fake.stall_polls = 1
     runtime = RecordingRuntime()
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token) as service:
+    async with _run(fake, runtime) as service:
         fake.push_message("are you alive")
         await _answered(fake, 1)
     assert service.stalls == 1
@@ -228,7 +235,7 @@ async def test_offset_is_persisted_and_not_repeated_after_restart(fake: FakeTele
 async def test_typing_is_kept_alive_while_a_turn_runs(fake: FakeTelegram) -> None:
     runtime = RecordingRuntime()
     runtime.hold = anyio.Event()
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+    async with _run(fake, runtime):
         fake.push_message("slow one")
         with anyio.fail_after(5):
             await fake.wait_for(lambda: fake.count("sendChatAction") >= 3)
@@ -249,7 +256,7 @@ async def test_photo_and_image_document_are_downloaded(fake: FakeTelegram) -> No
         {"file_id": "big", "file_unique_id": "b", "width": 800, "height": 800, "file_size": 72},
     ]
     runtime = RecordingRuntime()
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+    async with _run(fake, runtime):
         fake.push_message(extra={"photo": photo, "caption": "what is this"})
         fake.push_message(
             extra={
@@ -302,7 +309,7 @@ async def test_server_errors_are_retried_then_delivered(fake: FakeTelegram) -> N
     for _ in range(2):
         fake.fail_next("sendMessage", 502, "Bad Gateway")
     runtime = RecordingRuntime()
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+    async with _run(fake, runtime):
         fake.push_message("hi")
         with anyio.fail_after(5):
             await fake.wait_for(lambda: list(fake.texts.values()) == ["echo: hi"])
@@ -315,7 +322,7 @@ async def test_a_reply_lost_after_the_last_try_is_logged(
     for _ in range(4):
         fake.fail_next("sendMessage", 502, "Bad Gateway")
     runtime = RecordingRuntime()
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+    async with _run(fake, runtime):
         fake.push_message("hi")
         with anyio.fail_after(5):
             await runtime.finished.wait()  # send() returned: every try was made
@@ -328,7 +335,7 @@ async def test_a_reply_lost_after_the_last_try_is_logged(
 async def test_stop_lets_an_answer_in_flight_finish(fake: FakeTelegram) -> None:
     runtime = RecordingRuntime()
     runtime.hold = anyio.Event()
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token) as service:
+    async with _run(fake, runtime) as service:
         fake.push_message("slow question")
         with anyio.fail_after(5):
             await runtime.received.wait()
@@ -341,7 +348,7 @@ async def test_stop_lets_an_answer_in_flight_finish(fake: FakeTelegram) -> None:
 async def test_streamed_final_edit_falls_back_to_plain_text(fake: FakeTelegram) -> None:
     runtime = RecordingRuntime()
     runtime.tokens = ["2 * 3 ", "= 6"]  # one lone asterisk: Telegram refuses it as Markdown
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token, stream_mode="partial"):
+    async with _run(fake, runtime, stream_mode="partial"):
         fake.push_message("math")
         with anyio.fail_after(5):
             await runtime.finished.wait()
@@ -353,7 +360,7 @@ async def test_streamed_final_edit_falls_back_to_plain_text(fake: FakeTelegram) 
 async def test_token_revoked_while_polling_stops_with_one_error(
     fake: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with running_telegram(FakeHost(RecordingRuntime()), fake.base, fake.token) as service:
+    async with _run(fake, RecordingRuntime()) as service:
         fake.token = "123456:rotated"  # every later call answers 401
         with anyio.fail_after(5):
             await service.wait_stopped()
@@ -371,7 +378,7 @@ async def test_album_photos_become_one_message(fake: FakeTelegram) -> None:
         size = {"file_id": file_id, "file_unique_id": file_id, "width": 9, "height": 9}
         return {"photo": [{**size, "file_size": len(PNG)}], "media_group_id": "album-1"}
 
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+    async with _run(fake, runtime):
         fake.push_message(extra=photo("a1"))
         fake.push_message(extra={**photo("a2"), "caption": "compare these"})
         fake.push_message(extra=photo("a3"))
@@ -389,7 +396,7 @@ async def test_group_migrated_to_supergroup_gets_the_answer(fake: FakeTelegram) 
         parameters={"migrate_to_chat_id": -1009},
     )
     runtime = RecordingRuntime()
-    async with running_telegram(FakeHost(runtime), fake.base, fake.token):
+    async with _run(fake, runtime):
         fake.push_message("hello group", chat_id=-5, chat_type="group")
         await _answered(fake, 2)
     assert [f["chat_id"] for f in fake.sent()] == ["-5", "-1009"]

@@ -12,14 +12,14 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.loopback import serve_app
+from tests.fakes.loopback import serving
 
 TOKEN = "fake-discord-token"
 BOT_ID = "900000000000000001"
@@ -373,9 +373,6 @@ class FakeDiscord:
         return app
 
 
-@asynccontextmanager
-async def serve_discord() -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
-    async with serve_app(fake.app()) as base:
-        fake.base = base
-        yield fake
+def serve_discord() -> AbstractAsyncContextManager[FakeDiscord]:
+    """A FakeDiscord on 127.0.0.1:<free port> for the duration of the block."""
+    return serving(FakeDiscord())

@@ -1,6 +1,8 @@
 """Serving a fake's aiohttp app on 127.0.0.1 at a free port, the one way every fake does it.
 
-    async with serve_app(fake.app()) as base:  # "http://127.0.0.1:PORT"
+    async with serve_app(app) as base:  # "http://127.0.0.1:PORT"
+        ...
+    async with serving(FakeTelegram()) as fake:  # a fake with app() and a base attribute
         ...
 
 Fakes with their own start()/stop() can hold a `LoopbackServer` instead. Runner options
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 
@@ -48,3 +50,20 @@ async def serve_app(app: web.Application, **runner_options: Any) -> AsyncIterato
         yield base
     finally:
         await server.stop()
+
+
+class _Fake(Protocol):
+    base: str
+
+    def app(self) -> web.Application: ...
+
+
+FakeT = TypeVar("FakeT", bound=_Fake)
+
+
+@asynccontextmanager
+async def serving(fake: FakeT) -> AsyncIterator[FakeT]:
+    """`fake.app()` served for the duration of the block, with `fake.base` set to its URL."""
+    async with serve_app(fake.app()) as base:
+        fake.base = base
+        yield fake

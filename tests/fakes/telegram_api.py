@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.loopback import serve_app
+from tests.fakes.loopback import serving
 
 BOT_ID = 123456
 BOT_USERNAME = "zc_bot"
@@ -319,10 +319,6 @@ class FakeTelegram:
         return app
 
 
-@asynccontextmanager
-async def serve_telegram() -> AsyncIterator[FakeTelegram]:
-    """Run a FakeTelegram on 127.0.0.1:<free port> for the duration of the block."""
-    fake = FakeTelegram()
-    async with serve_app(fake.app()) as base:
-        fake.base = base
-        yield fake
+def serve_telegram() -> AbstractAsyncContextManager[FakeTelegram]:
+    """A FakeTelegram on 127.0.0.1:<free port> for the duration of the block."""
+    return serving(FakeTelegram())
