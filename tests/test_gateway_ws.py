@@ -39,6 +39,11 @@ async def say(ws: aiohttp.ClientWebSocketResponse, text: str) -> list[dict[str, 
     return await until_message(ws)
 
 
+async def update_model(ws: aiohttp.ClientWebSocketResponse, **fields: Any) -> list[dict[str, Any]]:
+    await ws.send_json({"type": "update_model", **fields})
+    return await until_message(ws)
+
+
 async def history_len(gw: Gateway, session: str) -> int:
     key = gw.runtime.conversation_key(gw.service.sessions.get(session).inbound(""))  # type: ignore[union-attr]
     return len(await gw.runtime.get_history(key))
@@ -63,8 +68,7 @@ async def test_update_model_with_provider_and_model_switches_without_reconnect()
         session, token = await gw.session(http)
         async with http.ws_connect(gw.ws_url(session, token)) as ws:
             await say(ws, "first")
-            await ws.send_json({"type": "update_model", "provider": "echo", "model": "echo-large"})
-            updated = await until_message(ws)
+            updated = await update_model(ws, provider="echo", model="echo-large")
             answer = await say(ws, "second")
             kept = await history_len(gw, session)
             assert not ws.closed
@@ -91,8 +95,7 @@ async def test_update_model_rereads_the_route_set_by_models_select() -> None:
                 200,
                 {"session": session, "provider": "echo", "model": "echo-large"},
             )
-            await ws.send_json({"type": "update_model"})
-            updated = await until_message(ws)
+            updated = await update_model(ws)
             answer = await say(ws, "after")
     assert updated[-1]["payload"] == {"provider": "echo", "model": "echo-large"}
     assert answer[-1]["payload"]["text"] == "[echo-large] after"
@@ -102,8 +105,7 @@ async def test_model_alias_resolves_like_the_model_command() -> None:
     async with running_gateway(ECHO_MODELS) as gw, aiohttp.ClientSession() as http:
         session, token = await gw.session(http)
         async with http.ws_connect(gw.ws_url(session, token)) as ws:
-            await ws.send_json({"type": "update_model", "model_id": "large"})
-            updated = await until_message(ws)
+            updated = await update_model(ws, model_id="large")
     assert updated[-1]["payload"] == {"provider": "echo", "model": "echo-large"}
 
 
@@ -123,11 +125,9 @@ async def test_bad_update_model_sends_error_and_keeps_route_and_connection(
     async with running_gateway(ECHO_MODELS) as gw, aiohttp.ClientSession() as http:
         session, token = await gw.session(http)
         async with http.ws_connect(gw.ws_url(session, token)) as ws:
-            await ws.send_json({"type": "update_model", "provider": "echo", "model": "echo-large"})
-            await until_message(ws)
+            await update_model(ws, provider="echo", model="echo-large")
             await say(ws, "one")
-            await ws.send_json({"type": "update_model", **frame})
-            error = await until_message(ws)
+            error = await update_model(ws, **frame)
             answer = await say(ws, "two")
             kept = await history_len(gw, session)
     assert error[-1]["event_type"] == "error"
@@ -191,8 +191,7 @@ async def test_sessions_are_separate_conversations() -> None:
             http.ws_connect(gw.ws_url(*first)) as ws1,
             http.ws_connect(gw.ws_url(*second)) as ws2,
         ):
-            await ws1.send_json({"type": "update_model", "model": "echo-large"})
-            await until_message(ws1)
+            await update_model(ws1, model="echo-large")
             one = await say(ws1, "a")
             two = await say(ws2, "b")
     assert one[-1]["payload"]["text"] == "[echo-large] a"
@@ -203,8 +202,7 @@ async def test_reconnecting_keeps_the_sessions_route() -> None:
     async with running_gateway(ECHO_MODELS) as gw, aiohttp.ClientSession() as http:
         session, token = await gw.session(http)
         async with http.ws_connect(gw.ws_url(session, token)) as ws:
-            await ws.send_json({"type": "update_model", "model": "echo-large"})
-            await until_message(ws)
+            await update_model(ws, model="echo-large")
         async with http.ws_connect(gw.ws_url(session, token)) as ws:
             answer = await say(ws, "back")
     assert answer[-1]["payload"]["model"] == "echo-large"
