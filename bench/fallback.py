@@ -22,7 +22,6 @@ import logging
 import socket
 import statistics
 import sys
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench._common import fake_in_thread  # noqa: E402
 from tests.fakes.provider_server import FakeProvider  # noqa: E402
 from zeroclaw_py.config.schema import (  # noqa: E402
     AgentConfig,
@@ -51,22 +51,10 @@ TARGET_MS = 20.0
 ASK = (Message("user", "ping"),)
 
 
-def start_fake() -> FakeProvider:
-    """The fake provider on its own thread and loop, so its work is not on our clock."""
-    loop = asyncio.new_event_loop()
+def scripted_fake() -> FakeProvider:
     fake = FakeProvider()
     fake.script("primary", error="unavailable")
     fake.script("backup", reply="pong from backup")
-    ready = threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(fake.start())
-        ready.set()
-        loop.run_forever()
-
-    threading.Thread(target=serve, daemon=True).start()
-    ready.wait(10)
     return fake
 
 
@@ -127,8 +115,7 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:8.1f} ms"
 
 
-async def main_async(args: argparse.Namespace) -> int:
-    fake = start_fake()
+async def main_async(args: argparse.Namespace, fake: FakeProvider) -> int:
     backup_url = fake.base_url("openai")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))  # bound, never listening: connect() is refused
@@ -168,7 +155,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=50)
     parser.add_argument("--no-breaker-messages", type=int, default=2)
-    return asyncio.run(main_async(parser.parse_args()))
+    args = parser.parse_args()
+    with fake_in_thread(scripted_fake()) as fake:  # its own thread: its work is not on our clock
+        return asyncio.run(main_async(args, fake))
 
 
 if __name__ == "__main__":

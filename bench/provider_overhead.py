@@ -23,7 +23,6 @@ import asyncio
 import json
 import statistics
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -31,6 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench._common import fake_in_thread  # noqa: E402
 from tests.fakes.provider_server import FakeProvider  # noqa: E402
 from zeroclaw_py.config.schema import Config, ProviderSettings  # noqa: E402
 from zeroclaw_py.providers.base import ChatRequest, Message, TextDelta  # noqa: E402
@@ -42,21 +42,10 @@ TARGET_PCT = 5.0
 MODEL = "bench-model"
 
 
-def start_fake(tokens: int) -> tuple[FakeProvider, asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
+def scripted_fake(tokens: int) -> FakeProvider:
     fake = FakeProvider()
     fake.script(MODEL, reply=" ".join(f"tok{i}" for i in range(tokens)))
-    ready = threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(fake.start())
-        ready.set()
-        loop.run_forever()
-
-    threading.Thread(target=serve, daemon=True).start()
-    ready.wait(10)
-    return fake, loop
+    return fake
 
 
 async def measure(fake: FakeProvider, rounds: int, tokens: int) -> dict[str, list[float]]:
@@ -118,12 +107,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--tokens", type=int, default=500)
     args = parser.parse_args()
-    fake, loop = start_fake(args.tokens)
-    try:
+    with fake_in_thread(scripted_fake(args.tokens)) as fake:
         times = asyncio.run(measure(fake, args.rounds, args.tokens))
-    finally:
-        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
     med = {name: statistics.median(values) * 1000 for name, values in times.items()}
     low = {name: min(values) * 1000 for name, values in times.items()}
     overhead = (low["ours"] - low["raw"]) / low["raw"] * 100
