@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.reload_support import config_text, write_atomic
 from zeroclaw_py.channels.base import Answer, InboundMessage
 from zeroclaw_py.config.load import parse_config
 from zeroclaw_py.reload.service import ReloadService
@@ -62,17 +62,10 @@ class _NoTyping:
         return None
 
 
-def config_text(model: str, debounce_ms: int) -> str:
-    return (
-        f'[agent.model]\nprimary = "echo/{model}"\n\n'
-        f'[gateway.reload]\ndebounce_ms = {debounce_ms}\n\n[state]\nbackend = "memory"\n'
-    )
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.bench")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def bench_config(model: str, debounce_ms: int) -> str:
+    """The reload tests' config with an `echo/<model>` primary and the memory state store."""
+    memory = '[state]\nbackend = "memory"\n'
+    return config_text(f"echo/{model}", debounce_ms=debounce_ms, extra=memory)
 
 
 async def make_runtime(home: Path, text: str) -> tuple[Runtime, Path]:
@@ -91,14 +84,14 @@ def msg(text: str, sender: str = "probe") -> InboundMessage:
 
 async def reload_latency(edits: int, debounce_ms: int) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
-        runtime, path = await make_runtime(Path(tmp), config_text("m0", debounce_ms))
+        runtime, path = await make_runtime(Path(tmp), bench_config("m0", debounce_ms))
         service = ReloadService(path, runtime)
         await service.start()
         latencies: list[float] = []
         try:
             for i in range(1, edits + 1):
                 model = f"m{i}"
-                write_atomic(path, config_text(model, debounce_ms))
+                write_atomic(path, bench_config(model, debounce_ms))
                 renamed = time.perf_counter()
                 responder = LastAnswer()
                 while True:
@@ -118,7 +111,7 @@ async def reload_latency(edits: int, debounce_ms: int) -> list[float]:
 async def turn_cost(turns: int, with_reload: bool) -> list[float]:
     """Per-turn wall time (µs) of echo turns over 20 conversations."""
     with tempfile.TemporaryDirectory() as tmp:
-        runtime, path = await make_runtime(Path(tmp), config_text("m0", 300))
+        runtime, path = await make_runtime(Path(tmp), bench_config("m0", 300))
         service = ReloadService(path, runtime) if with_reload else None
         if service is not None:
             await service.start()
