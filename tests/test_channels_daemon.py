@@ -1,20 +1,31 @@
-"""Channels inside the real daemon: a rejected token is one clear error, the rest runs on."""
+"""Channels inside the real daemon: an unconfigured platform gets no service; a rejected token
+is one clear error, and the rest runs on."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
 
+from tests.fakes.channel_host import FakeHost
 from tests.fakes.discord_api import serve_discord
 from tests.fakes.telegram_api import serve_telegram
+from tests.harness import running_runtime
+from zeroclaw_py.channels import factories
 from zeroclaw_py.config.load import parse_config
 from zeroclaw_py.daemon import Daemon
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.mark.parametrize("factory", [factories.telegram, factories.discord])
+async def test_factory_returns_none_without_a_token(factory: Any) -> None:
+    async with running_runtime("") as runtime:
+        assert factory(FakeHost(runtime), runtime.config) is None
 
 
 async def test_bad_telegram_token_leaves_discord_running(

@@ -50,11 +50,6 @@ async def _texts(fake: FakeDiscord, count: int) -> list[str]:
     return fake.texts()
 
 
-async def test_factory_returns_none_without_a_token() -> None:
-    async with running_runtime("") as runtime:
-        assert create(FakeHost(runtime), runtime.config) is None
-
-
 async def test_guild_answer_and_command(fake: FakeDiscord) -> None:
     async with _daemon(_config(fake)):
         await fake.send_message("hello there")

@@ -53,11 +53,6 @@ async def fake() -> AsyncIterator[FakeTelegram]:
         yield server
 
 
-async def test_factory_returns_none_without_a_token() -> None:
-    async with running_runtime("") as runtime:
-        assert create(FakeHost(runtime), runtime.config) is None
-
-
 async def test_private_chat_answer_and_commands(fake: FakeTelegram) -> None:
     async with _daemon(_config(fake)):
         fake.push_message("hello world")
