@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.gateway_support import running_gateway
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 
@@ -44,6 +48,15 @@ def _size(path: Path) -> int:
     return path.stat().st_size
 
 
+async def _say(page: Page, text: str, *, answered_by: str) -> tuple[str, str]:
+    """Type `text` into the page; the text and meta line of the answer from model `answered_by`."""
+    await page.fill("#input", text)
+    await page.press("#input", "Enter")
+    answer = page.locator(f'.msg.assistant[data-model="{answered_by}"]').last
+    await answer.wait_for(timeout=TIMEOUT_MS)
+    return await answer.locator(".text").inner_text(), await answer.locator(".meta").inner_text()
+
+
 async def test_chat_and_switch_model_with_the_pickers(chromium: Path, tmp_path: Path) -> None:
     from playwright.async_api import async_playwright
 
@@ -60,22 +73,14 @@ async def test_chat_and_switch_model_with_the_pickers(chromium: Path, tmp_path: 
             await page.goto(gw.url)
             await page.wait_for_selector('#status[data-state="online"]', timeout=TIMEOUT_MS)
 
-            await page.fill("#input", "hello browser")
-            await page.press("#input", "Enter")
-            first = page.locator('.msg.assistant[data-model="echo"]').last
-            await first.wait_for(timeout=TIMEOUT_MS)
-            first_text = await first.locator(".text").inner_text()
-            first_meta = await first.locator(".meta").inner_text()
+            first_text, first_meta = await _say(page, "hello browser", answered_by="echo")
 
             await page.select_option("#model", "echo-large")
             await page.get_by_text("Now using echo / echo-large").wait_for(timeout=TIMEOUT_MS)
 
-            await page.fill("#input", "after the switch")
-            await page.press("#input", "Enter")
-            second = page.locator('.msg.assistant[data-model="echo-large"]').last
-            await second.wait_for(timeout=TIMEOUT_MS)
-            second_text = await second.locator(".text").inner_text()
-            second_meta = await second.locator(".meta").inner_text()
+            second_text, second_meta = await _say(
+                page, "after the switch", answered_by="echo-large"
+            )
             picked = await page.eval_on_selector("#model", "el => el.value")
 
             shot = Path(os.environ.get("ZEROCLAW_SCREENSHOT", tmp_path / "webchat.png"))
