@@ -109,6 +109,16 @@ async def test_model_alias_resolves_like_the_model_command() -> None:
     assert updated[-1]["payload"] == {"provider": "echo", "model": "echo-large"}
 
 
+async def test_auto_picks_the_routing_model_like_the_model_command() -> None:
+    async with running_gateway() as gw, aiohttp.ClientSession() as http:
+        session, token = await gw.session(http)
+        async with http.ws_connect(gw.ws_url(session, token)) as ws:
+            updated = await update_model(ws, model="auto")
+            answer = await say(ws, "hi")  # no router loaded: the primary answers
+    assert updated[-1]["payload"] == {"provider": "auto", "model": "auto"}
+    assert answer[-1]["payload"]["text"] == "[echo] hi"
+
+
 @pytest.mark.parametrize(
     ("frame", "reason"),
     [
