@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.fakes.provider_server import FakeError, FakeProvider, fake_provider
-from zeroclaw_py.config.schema import Config, ProviderSettings, ReliabilityConfig
+from tests.provider_support import http, wire_client
+from zeroclaw_py.config.schema import Config, ProviderSettings
 from zeroclaw_py.errors import (
     AuthError,
     BadRequestError,
@@ -27,11 +28,10 @@ from zeroclaw_py.errors import (
 from zeroclaw_py.providers import classify, registry
 from zeroclaw_py.providers.base import ChatRequest, Message, Provider, TextDelta
 from zeroclaw_py.providers.factory import create_provider
-from zeroclaw_py.providers.http import make_http_client
 from zeroclaw_py.providers.scrub import register_secret
 
 pytestmark = pytest.mark.anyio
-__all__ = ["fake_provider"]
+__all__ = ["fake_provider", "http"]
 
 WIRES = ["openai", "anthropic", "gemini", "ollama"]
 REQUEST = ChatRequest(model="m-1", messages=(Message("user", "hi"),))
@@ -50,24 +50,6 @@ KINDS: list[tuple[str, type[ProviderError]]] = [
 ]
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_http_client(30.0) as client:
-        yield client
-
-
-def make(
-    fake: FakeProvider, wire: str, http: httpx.AsyncClient, *, timeout: float = 30.0
-) -> Provider:
-    spec = registry.resolve(wire)
-    assert spec is not None
-    config = Config(
-        providers={wire: ProviderSettings(api_key="k-test-123", api_url=fake.base_url(wire))},
-        reliability=ReliabilityConfig(request_timeout_s=timeout),
-    )
-    return create_provider(spec, config, http)
-
-
 async def drain(provider: Provider, request: ChatRequest = REQUEST) -> str:
     return "".join([e.text async for e in provider.stream(request) if isinstance(e, TextDelta)])
 
@@ -82,7 +64,7 @@ async def test_http_errors_classified_per_wire(
     expected: type[ProviderError],
 ) -> None:
     fake_provider.script("m-1", error=kind)
-    provider = make(fake_provider, wire, http)
+    provider = wire_client(fake_provider, wire, http)
     with pytest.raises(ProviderError) as plain:
         await provider.chat(REQUEST)
     assert type(plain.value) is expected
@@ -98,65 +80,63 @@ async def test_gemini_bad_key_is_a_400_yet_auth(
 ) -> None:
     fake_provider.script("m-1", error=FakeError("auth", status=400))
     with pytest.raises(AuthError, match=r"\(400 Bad Request\): API key not valid"):
-        await make(fake_provider, "gemini", http).chat(REQUEST)
+        await wire_client(fake_provider, "gemini", http).chat(REQUEST)
+
+
+async def rate_limit_delay(
+    fake: FakeProvider, wire: str, http: httpx.AsyncClient, **script: Any
+) -> float | None:
+    """Script a rate-limited `m-1` (kwargs as `fake.script`) and return the error's retry_after."""
+    fake.script("m-1", **{"error": "rate_limit", **script})
+    with pytest.raises(RateLimitError) as err:
+        await wire_client(fake, wire, http).chat(REQUEST)
+    return err.value.retry_after
 
 
 async def test_retry_after_seconds_header(
     fake_provider: FakeProvider, http: httpx.AsyncClient
 ) -> None:
-    fake_provider.script("m-1", error="rate_limit", retry_after="17")
-    with pytest.raises(RateLimitError) as err:
-        await make(fake_provider, "anthropic", http).chat(REQUEST)
-    assert err.value.retry_after == 17.0
+    assert await rate_limit_delay(fake_provider, "anthropic", http, retry_after="17") == 17.0
 
 
 async def test_retry_after_http_date_header(
     fake_provider: FakeProvider, http: httpx.AsyncClient
 ) -> None:
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
-    fake_provider.script("m-1", error="rate_limit", retry_after=when)
-    with pytest.raises(RateLimitError) as err:
-        await make(fake_provider, "openai", http).chat(REQUEST)
-    assert err.value.retry_after is not None
-    assert 27 <= err.value.retry_after <= 31
+    delay = await rate_limit_delay(fake_provider, "openai", http, retry_after=when)
+    assert delay is not None
+    assert 27 <= delay <= 31
 
 
 async def test_retry_after_ms_header_wins(
     fake_provider: FakeProvider, http: httpx.AsyncClient
 ) -> None:
-    fake_provider.script(
-        "m-1", error="rate_limit", retry_after="9", headers={"retry-after-ms": "1500"}
-    )
-    with pytest.raises(RateLimitError) as err:
-        await make(fake_provider, "openai", http).chat(REQUEST)
-    assert err.value.retry_after == 1.5
+    headers = {"retry-after-ms": "1500"}
+    delay = await rate_limit_delay(fake_provider, "openai", http, retry_after="9", headers=headers)
+    assert delay == 1.5
 
 
 @pytest.mark.parametrize(("wire", "seconds"), [("gemini", 7.0), ("openai", 2.0)])
 async def test_retry_after_from_body(
     fake_provider: FakeProvider, http: httpx.AsyncClient, wire: str, seconds: float
 ) -> None:
-    fake_provider.script("m-1", error="rate_limit")  # no header: RetryInfo / "try again in 2s"
-    with pytest.raises(RateLimitError) as err:
-        await make(fake_provider, wire, http).chat(REQUEST)
-    assert err.value.retry_after == seconds
+    # no header: Gemini's RetryInfo detail / OpenAI's "try again in 2s"
+    assert await rate_limit_delay(fake_provider, wire, http) == seconds
 
 
 async def test_gemini_quota_429_with_retry_info_is_a_rate_limit(
     fake_provider: FakeProvider, http: httpx.AsyncClient
 ) -> None:
     quota = "You exceeded your current quota, please check your plan and billing details."
-    fake_provider.script("m-1", error=FakeError("rate_limit", message=quota))
-    with pytest.raises(RateLimitError) as err:
-        await make(fake_provider, "gemini", http).chat(REQUEST)
-    assert err.value.retry_after == 7.0
+    error = FakeError("rate_limit", message=quota)
+    assert await rate_limit_delay(fake_provider, "gemini", http, error=error) == 7.0
 
 
 async def test_json_error_document_on_a_200_stream(
     fake_provider: FakeProvider, http: httpx.AsyncClient
 ) -> None:
     body = '{"error": {"message": "model overloaded", "type": "server_error"}}'
-    provider = make(fake_provider, "openai", http)
+    provider = wire_client(fake_provider, "openai", http)
     # some OpenAI-compatible servers answer a stream request with a bare JSON error line
     decoder = provider.stream_decoder(REQUEST)  # type: ignore[attr-defined]
     with pytest.raises(TransientError, match="model overloaded"):
@@ -180,7 +160,7 @@ async def test_stream_cut_midway_is_stream_dropped(
     received: list[str] = []
 
     async def consume() -> None:
-        async for event in make(fake_provider, wire, http).stream(REQUEST):
+        async for event in wire_client(fake_provider, wire, http).stream(REQUEST):
             if isinstance(event, TextDelta):
                 received.append(event.text)
 
@@ -195,7 +175,7 @@ async def test_in_stream_error_event(
 ) -> None:
     fake_provider.script("m-1", reply="a b c", cut_after=1, stream_error="overloaded")
     with pytest.raises(TransientError, match="stream error"):
-        await drain(make(fake_provider, wire, http))
+        await drain(wire_client(fake_provider, wire, http))
 
 
 async def test_read_timeout_between_chunks(
@@ -203,7 +183,7 @@ async def test_read_timeout_between_chunks(
 ) -> None:
     fake_provider.script("m-1", reply="a b", chunk_delay=0.6)
     with pytest.raises(ProviderTimeout):
-        await drain(make(fake_provider, "openai", http, timeout=0.2))
+        await drain(wire_client(fake_provider, "openai", http, timeout=0.2))
 
 
 async def test_slow_first_byte_times_out(
@@ -211,7 +191,7 @@ async def test_slow_first_byte_times_out(
 ) -> None:
     fake_provider.script("m-1", reply="late", delay=0.6)
     with pytest.raises(ProviderTimeout, match="openai request timed out"):
-        await make(fake_provider, "openai", http, timeout=0.2).chat(REQUEST)
+        await wire_client(fake_provider, "openai", http, timeout=0.2).chat(REQUEST)
 
 
 async def test_connection_refused(http: httpx.AsyncClient) -> None:
@@ -248,7 +228,7 @@ async def test_key_echoed_in_json_error_body_is_scrubbed(
     register_secret("k-test-123")  # what the factory does for configured keys
     fake_provider.script("m-1", error="auth")  # OpenAI's body quotes the key it got
     with pytest.raises(AuthError) as err:
-        await make(fake_provider, "openai", http).chat(REQUEST)
+        await wire_client(fake_provider, "openai", http).chat(REQUEST)
     assert "k-test-123" not in str(err.value)
     assert "Incorrect API key provided: [REDACTED]" in str(err.value)
 
@@ -259,7 +239,7 @@ async def test_prefixed_token_in_body_scrubbed_and_cut(
     message = "bad token sk-proj-AbC123xyz_987 " + "x" * 400
     fake_provider.script("m-1", error=FakeError("bad_request", message=message))
     with pytest.raises(BadRequestError) as err:
-        await make(fake_provider, "anthropic", http).chat(REQUEST)
+        await wire_client(fake_provider, "anthropic", http).chat(REQUEST)
     text = str(err.value)
     assert "AbC123xyz" not in text
     assert "[REDACTED]" in text
@@ -279,7 +259,7 @@ async def test_token_split_across_stream_chunks_never_leaks(
     )
     fake_provider.script("m-1", reply="a b", stream_error=stream_error, split_frames=4)
     with pytest.raises(TransientError) as err:
-        await drain(make(fake_provider, wire, http))
+        await drain(wire_client(fake_provider, wire, http))
     text = str(err.value)
     assert "SPLIT" not in text
     assert "sk-live" not in text

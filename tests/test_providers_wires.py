@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from tests.fakes.provider_server import FakeError, FakeProvider, fake_provider
+from tests.provider_support import http, wire_client
 from zeroclaw_py.config.schema import Config, ProviderSettings
 from zeroclaw_py.errors import BadRequestError
 from zeroclaw_py.providers import registry
@@ -16,16 +16,14 @@ from zeroclaw_py.providers.base import (
     ChatRequest,
     ImagePart,
     Message,
-    Provider,
     StreamEnd,
     TextDelta,
     Usage,
 )
 from zeroclaw_py.providers.factory import create_provider
-from zeroclaw_py.providers.http import make_http_client
 
 pytestmark = pytest.mark.anyio
-__all__ = ["fake_provider"]
+__all__ = ["fake_provider", "http"]
 
 WIRES = [
     ("openai", "openai"),
@@ -46,29 +44,12 @@ REQUEST = ChatRequest(
 )
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_http_client(30.0) as client:
-        yield client
-
-
-def make(
-    fake: FakeProvider, name: str, http: httpx.AsyncClient, key: str = "k-test-123"
-) -> Provider:
-    spec = registry.resolve(name)
-    assert spec is not None
-    config = Config(
-        providers={spec.id: ProviderSettings(api_key=key, api_url=fake.base_url(spec.wire))}
-    )
-    return create_provider(spec, config, http)
-
-
 @pytest.mark.parametrize(("name", "wire"), WIRES)
 async def test_plain_chat(
     fake_provider: FakeProvider, http: httpx.AsyncClient, name: str, wire: str
 ) -> None:
     fake_provider.script("m-1", reply="Hi there", usage=(11, 2))
-    response = await make(fake_provider, name, http).chat(REQUEST)
+    response = await wire_client(fake_provider, name, http).chat(REQUEST)
     assert response.text == "Hi there"
     assert response.usage == Usage(11, 2)
     [sent] = fake_provider.requests
@@ -80,7 +61,7 @@ async def test_streamed_chat(
     fake_provider: FakeProvider, http: httpx.AsyncClient, name: str, wire: str
 ) -> None:
     fake_provider.script("m-1", reply="one two three", usage=(5, 3))
-    events = [e async for e in make(fake_provider, name, http).stream(REQUEST)]
+    events = [e async for e in wire_client(fake_provider, name, http).stream(REQUEST)]
     assert events[:-1] == [TextDelta("one "), TextDelta("two "), TextDelta("three")]
     end = events[-1]
     assert isinstance(end, StreamEnd)
@@ -93,12 +74,12 @@ async def test_streamed_frames_split_across_reads(
 ) -> None:
     fake_provider.script("m-1", reply="alpha beta", split_frames=3)
     for name, _ in WIRES:
-        events = [e async for e in make(fake_provider, name, http).stream(REQUEST)]
+        events = [e async for e in wire_client(fake_provider, name, http).stream(REQUEST)]
         assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "alpha beta", name
 
 
 async def test_openai_request_shape(fake_provider: FakeProvider, http: httpx.AsyncClient) -> None:
-    provider = make(fake_provider, "openai", http)
+    provider = wire_client(fake_provider, "openai", http)
     await provider.chat(REQUEST)
     [e async for e in provider.stream(REQUEST)]
     plain, streamed = (r.json for r in fake_provider.requests)
@@ -112,7 +93,7 @@ async def test_openai_request_shape(fake_provider: FakeProvider, http: httpx.Asy
 async def test_openrouter_sends_attribution_headers(
     fake_provider: FakeProvider, http: httpx.AsyncClient
 ) -> None:
-    await make(fake_provider, "openrouter", http).chat(REQUEST)
+    await wire_client(fake_provider, "openrouter", http).chat(REQUEST)
     headers = fake_provider.requests[0].headers
     assert headers["x-title"] == "ZeroClaw"
     assert "http-referer" in headers
@@ -121,7 +102,7 @@ async def test_openrouter_sends_attribution_headers(
 async def test_anthropic_request_shape(
     fake_provider: FakeProvider, http: httpx.AsyncClient
 ) -> None:
-    await make(fake_provider, "anthropic", http).chat(REQUEST)
+    await wire_client(fake_provider, "anthropic", http).chat(REQUEST)
     sent = fake_provider.requests[0]
     assert sent.path == "/anthropic/v1/messages"
     assert sent.headers["anthropic-version"] == "2023-06-01"
@@ -135,7 +116,7 @@ async def test_anthropic_request_shape(
 async def test_anthropic_setup_token_uses_bearer(
     fake_provider: FakeProvider, http: httpx.AsyncClient
 ) -> None:
-    await make(fake_provider, "anthropic", http, key="sk-ant-oat01-setup").chat(REQUEST)
+    await wire_client(fake_provider, "anthropic", http, key="sk-ant-oat01-setup").chat(REQUEST)
     headers = fake_provider.requests[0].headers
     assert headers["authorization"] == "Bearer sk-ant-oat01-setup"
     assert "x-api-key" not in headers
@@ -143,7 +124,7 @@ async def test_anthropic_setup_token_uses_bearer(
 
 
 async def test_gemini_request_shape(fake_provider: FakeProvider, http: httpx.AsyncClient) -> None:
-    provider = make(fake_provider, "gemini", http)
+    provider = wire_client(fake_provider, "gemini", http)
     await provider.chat(REQUEST)
     [e async for e in provider.stream(REQUEST)]
     plain, streamed = fake_provider.requests
@@ -157,7 +138,7 @@ async def test_gemini_request_shape(fake_provider: FakeProvider, http: httpx.Asy
 
 
 async def test_ollama_request_shape(fake_provider: FakeProvider, http: httpx.AsyncClient) -> None:
-    await make(fake_provider, "ollama", http).chat(REQUEST)
+    await wire_client(fake_provider, "ollama", http).chat(REQUEST)
     sent = fake_provider.requests[0]
     assert sent.path == "/ollama/api/chat"
     assert sent.json["stream"] is False
@@ -173,7 +154,7 @@ async def test_images_in_each_wire_format(
         model="m-1", messages=(Message("user", "what is it", (ImagePart(png, "image/png"),)),)
     )
     for name, _ in WIRES:
-        await make(fake_provider, name, http).chat(request)
+        await wire_client(fake_provider, name, http).chat(request)
     oa, an, gm, ol = (r.json for r in fake_provider.requests)
     assert oa["messages"][0]["content"][1] == {
         "type": "image_url",
@@ -193,7 +174,7 @@ async def test_list_models(
     fake_provider: FakeProvider, http: httpx.AsyncClient, name: str, wire: str
 ) -> None:
     fake_provider.models = ["b-model", "a-model"]
-    models = await make(fake_provider, name, http).list_models()
+    models = await wire_client(fake_provider, name, http).list_models()
     assert models == ["b-model", "a-model"]  # gemini's embedding-only model is filtered out
     paths = {"openai": "/openai/v1/models", "anthropic": "/anthropic/v1/models",
              "gemini": "/gemini/v1beta/models", "ollama": "/ollama/api/tags"}  # fmt: skip
@@ -203,7 +184,7 @@ async def test_list_models(
 async def test_per_call_key_overrides_default(
     fake_provider: FakeProvider, http: httpx.AsyncClient
 ) -> None:
-    provider = make(fake_provider, "openai", http, key="k-default-1")
+    provider = wire_client(fake_provider, "openai", http, key="k-default-1")
     await provider.chat(REQUEST, api_key="k-profile-2")
     await provider.chat(REQUEST)
     assert [r.api_key for r in fake_provider.requests] == ["k-profile-2", "k-default-1"]
@@ -212,7 +193,7 @@ async def test_per_call_key_overrides_default(
 async def test_warmup_opens_connection_and_failure_is_only_a_warning(
     fake_provider: FakeProvider, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    provider = make(fake_provider, "openai", http)
+    provider = wire_client(fake_provider, "openai", http)
     await provider.warmup()
     assert fake_provider.requests[-1].path == "/openai/v1/models"
     fake_provider.script_models(error="server")
@@ -255,7 +236,7 @@ async def test_anthropic_image_without_caption_sends_no_empty_text(
     fake_provider: FakeProvider, http: httpx.AsyncClient
 ) -> None:
     request = ChatRequest(model="m-1", messages=(Message("user", "", (ImagePart(b"x"),)),))
-    await make(fake_provider, "anthropic", http).chat(request)
+    await wire_client(fake_provider, "anthropic", http).chat(request)
     blocks = fake_provider.requests[0].json["messages"][0]["content"]
     assert [b["type"] for b in blocks] == ["image"]
 
@@ -264,7 +245,7 @@ async def test_stream_options_dropped_once_when_rejected(
     fake_provider: FakeProvider, http: httpx.AsyncClient
 ) -> None:
     fake_provider.reject_stream_options = True
-    provider = make(fake_provider, "openai", http)
+    provider = wire_client(fake_provider, "openai", http)
     for _ in range(2):
         events = [e async for e in provider.stream(REQUEST)]
         assert isinstance(events[-1], StreamEnd)
@@ -278,7 +259,7 @@ async def test_stream_options_dropped_once_when_rejected(
 async def test_mistral_never_sends_stream_options(
     fake_provider: FakeProvider, http: httpx.AsyncClient
 ) -> None:
-    [e async for e in make(fake_provider, "mistral", http).stream(REQUEST)]
+    [e async for e in wire_client(fake_provider, "mistral", http).stream(REQUEST)]
     assert "stream_options" not in fake_provider.requests[0].json
 
 
@@ -295,7 +276,7 @@ async def test_reasoning_model_refusals_are_learned_once(
     )
     fake_provider.queue("m-1", error=FakeError("bad_request", message=temperature))
     fake_provider.queue("m-1", error=FakeError("bad_request", message=tokens))
-    provider = make(fake_provider, "openai", http)
+    provider = wire_client(fake_provider, "openai", http)
     assert (await provider.chat(REQUEST)).text == "[m-1] hello big world"
     [e async for e in provider.stream(REQUEST)]
     shapes = [
@@ -330,7 +311,7 @@ async def test_anthropic_and_gemini_get_alternating_turns(
         ),
     )
     for name in ("anthropic", "gemini"):
-        await make(fake_provider, name, http).chat(ragged)
+        await wire_client(fake_provider, name, http).chat(ragged)
     anthropic, gemini = (r.json for r in fake_provider.requests)
     assert [m["role"] for m in anthropic["messages"]] == ["user", "assistant", "user"]
     merged = anthropic["messages"][0]["content"]
