@@ -1,9 +1,11 @@
 """What every HTTP wire client shares: key choice, request sending, the error boundary, warmup.
 
-A wire subclass only describes its protocol: how to build a chat body and headers, how to read
-a reply, how to turn stream lines into `TextDelta`/`StreamEnd` (a `StreamDecoder`), and where
-its model list lives.
-Sending, timeouts and turning failures into the `ProviderError` tree happen here, once.
+A wire subclass only describes its protocol: how to build a chat body, where its key goes
+(`auth_headers`), how to read a reply, the `StreamDecoder` that turns its stream lines into
+`TextDelta`/`StreamEnd`, and where its model list lives. Sending, the adapt-and-retry loop, the
+single per-token streaming loop, timeouts and turning failures into the `ProviderError` tree
+happen here, once, as do the small payload helpers several wires need (system prompt, sampling
+options, base64, usage counters).
 """
 
 from __future__ import annotations
@@ -187,9 +189,16 @@ class WireProvider:
         )
 
     async def _open(self, call: HttpCall, model: str | None, *, stream: bool) -> httpx.Response:
-        """Send one call (body left unread when streaming); transport failures become typed."""
+        """Send one call. A streamed body is left unread unless the status is an error (error
+        bodies are always read, and the stream closed). Transport failures become typed."""
         try:
-            return await self._http.send(self._build(call), stream=stream)
+            response = await self._http.send(self._build(call), stream=stream)
+            if response.status_code >= 400:
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
+            return response
         except httpx.HTTPError as exc:
             raise classify.transport_error(self.id, exc, model=model) from None
 
@@ -210,24 +219,17 @@ class WireProvider:
         self, request: ChatRequest, key: str | None, *, stream: bool
     ) -> httpx.Response:
         """The accepted chat response; after a refusal the wire may adapt the call and retry."""
-        attempt = 0
-        while True:
+        for attempt in range(MAX_ADAPTATIONS + 1):
             call = self.chat_call(request, key, stream=stream)
             response = await self._open(call, request.model, stream=stream)
-            if response.status_code < 400:
-                return response
-            try:
-                body = await response.aread()
-            except httpx.HTTPError as exc:
-                raise classify.transport_error(self.id, exc, model=request.model) from None
-            finally:
-                await response.aclose()
             status = response.status_code
+            if status < 400:
+                return response
             if attempt == MAX_ADAPTATIONS or not self.adapt_request(
-                request, status, body, stream=stream
+                request, status, response.content, stream=stream
             ):
-                raise self.error(status, body, response.headers, request.model)
-            attempt += 1
+                break
+        raise self.error(status, response.content, response.headers, request.model)
 
     async def chat(self, request: ChatRequest, *, api_key: str | None = None) -> ChatResponse:
         response = await self._open_chat(request, self.key_for(api_key), stream=False)
