@@ -11,7 +11,6 @@ import aiohttp
 import pytest
 
 from tests.router_support import CHAT_MODEL, CODE_MODEL, OTHER_MODEL, trained_router
-from zeroclaw_py import router as registry
 from zeroclaw_py import services
 from zeroclaw_py.config.load import parse_config
 from zeroclaw_py.config.schema import Config
@@ -109,7 +108,7 @@ async def test_daemon_runs_and_reloads_the_router(
             await STARTED.wait()
         service = daemon.services["router"]
         assert isinstance(service, RouterService)
-        assert registry.active() is service.router
+        assert daemon.runtime.router is service.router
         assert service.select(CODE_QUESTION) == CODE_MODEL
 
         result = await daemon.reload_router(strategy="knn")
@@ -121,9 +120,9 @@ async def test_daemon_runs_and_reloads_the_router(
         plan = await daemon.reload_config(source="test")
         assert plan
         assert service.select(CODE_QUESTION) == CHAT_MODEL
-        assert registry.active() is service.router
+        assert daemon.runtime.router is service.router
     finally:
         daemon.request_stop()
         async with asyncio.timeout(10):
             await task
-    assert registry.active() is None
+    assert daemon.runtime.router is None

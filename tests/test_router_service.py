@@ -19,11 +19,10 @@ from tests.router_support import (
     router_config,
     trained_router,
 )
-from zeroclaw_py import router as registry
 from zeroclaw_py.config.schema import Config
 from zeroclaw_py.fsutil import atomic_write_bytes
 from zeroclaw_py.metrics import REGISTRY
-from zeroclaw_py.router.model import RouterError
+from zeroclaw_py.router.model import KnnRouter, RouterError
 from zeroclaw_py.router.service import RouterService, create
 
 pytestmark = pytest.mark.anyio
@@ -42,10 +41,15 @@ def reloads(result: str) -> float:
 
 
 class Settings:
-    """A config snapshot the test can replace, as a config hot reload would."""
+    """A config snapshot the test can replace, as a config hot reload would, and the router the
+    service published (what `Runtime.router` would hold)."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
+        self.router: KnnRouter | None = None
+
+    def publish(self, router: KnnRouter | None) -> None:
+        self.router = router
 
     def __call__(self) -> Config:
         return self.config
@@ -56,7 +60,7 @@ async def running(
     model_path: str | Path, *, interval: float | None = None, **fields: Any
 ) -> AsyncIterator[tuple[RouterService, Settings]]:
     settings = Settings(router_config(model_path, **fields))
-    service = RouterService(settings, interval=interval)
+    service = RouterService(settings, publish=settings.publish, interval=interval)
     await service.start()
     try:
         yield service, settings
@@ -74,20 +78,20 @@ async def test_start_loads_publishes_and_stop_clears(tmp_path: Path) -> None:
     path = tmp_path / "router.json"
     atomic_write_bytes(path, GOOD)
     applied = reloads("applied")
-    async with running(path, hot_reload=False) as (service, _):
+    async with running(path, hot_reload=False) as (service, settings):
         assert service.router is not None
-        assert registry.active() is service.router
+        assert settings.router is service.router
         assert service.select(CODE_QUESTION) == CODE_MODEL
         assert reloads("applied") == applied + 1
         assert service.last_result is not None
         assert service.last_result.result == "applied"
-    assert registry.active() is None
+    assert settings.router is None
 
 
 async def test_changed_file_is_swapped_in_by_the_poller(tmp_path: Path) -> None:
     path = tmp_path / "router.json"
     atomic_write_bytes(path, GOOD)
-    async with running(path, interval=0.02) as (service, _):
+    async with running(path, interval=0.02) as (service, settings):
         old = service.router
         assert old is not None
         assert service.select(CODE_QUESTION) == CODE_MODEL
@@ -97,7 +101,7 @@ async def test_changed_file_is_swapped_in_by_the_poller(tmp_path: Path) -> None:
         atomic_write_bytes(path, SWAPPED)
         await wait_for(service, "applied")
         assert service.router is not old
-        assert registry.active() is service.router
+        assert settings.router is service.router
         assert service.select(CODE_QUESTION) == CHAT_MODEL
 
 
@@ -188,7 +192,7 @@ async def test_reload_now_unchanged_strategy_names_and_config_changes(tmp_path: 
         result = await service.reload_now()
         assert result["error"] == "router not configured"
         assert service.router is None
-        assert registry.active() is None
+        assert settings.router is None
 
 
 async def test_missing_file_at_start_then_created(tmp_path: Path) -> None:

@@ -7,14 +7,13 @@ runtime; see zeroclaw_py/router/routing.py). Skipped until the turn calls `pick_
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.harness import ask, running_runtime
 from tests.router_support import synthetic_rows
-from zeroclaw_py import router as registry
+from zeroclaw_py.router.model import KnnRouter
 from zeroclaw_py.router.train import parse_rows, train
 from zeroclaw_py.runtime import turn
 
@@ -39,7 +38,7 @@ candidates = ["{CODE}", "{CHAT}"]
 
 
 @pytest.fixture
-def echo_router() -> Iterator[None]:
+def echo_router() -> KnnRouter:
     """A router over the synthetic data whose labels are echo models (answers name them)."""
     lines = []
     for row in synthetic_rows(80):
@@ -47,14 +46,12 @@ def echo_router() -> Iterator[None]:
             str(row["model"]), "echo/never-best"
         )
         lines.append(json.dumps({**row, "model": label}))
-    registry.set_active(train(parse_rows(lines), k=3, holdout=0).router)
-    yield
-    registry.set_active(None)
+    return train(parse_rows(lines), k=3, holdout=0).router
 
 
-@pytest.mark.usefixtures("echo_router")
-async def test_model_auto_routes_each_message(tmp_path: Path) -> None:
+async def test_model_auto_routes_each_message(tmp_path: Path, echo_router: KnnRouter) -> None:
     async with running_runtime(CONFIG, home=tmp_path) as runtime:
+        runtime.router = echo_router  # what the router service publishes
         assert await ask(runtime, "hello there") == "[primary-model] hello there"
         reply = await ask(runtime, "/model auto")
         assert reply == "Model switched to `auto` for provider `auto` in this sender session."
@@ -62,5 +59,5 @@ async def test_model_auto_routes_each_message(tmp_path: Path) -> None:
         assert await ask(runtime, code) == f"[code-model] {code}"
         chat = "thanks friend, the weekend trip to the beach was sunny"
         assert await ask(runtime, chat) == f"[chat-model] {chat}"
-        registry.set_active(None)  # no router loaded: the primary answers
+        runtime.router = None  # no router loaded: the primary answers
         assert await ask(runtime, chat) == f"[primary-model] {chat}"

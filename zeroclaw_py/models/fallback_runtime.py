@@ -1,8 +1,8 @@
 """Binds the fallback runner to a running `Runtime`: the one call site of `runtime/turn.py`.
 
 State that must outlive a turn — the candidate breaker and the auth profile manager (cooldowns,
-least-recently-used order, OAuth refresh locks) — lives once per Runtime here, keyed weakly so
-tests that build many runtimes do not leak. The breaker follows `[reliability]` on every turn, so a
+least-recently-used order, OAuth refresh locks) — lives on the Runtime (`runtime.reliability`),
+created here on first use. The breaker follows `[reliability]` on every turn, so a
 hot reload applies without a restart. Last-known-good profiles persist in the runtime's state
 store (kv), the auth store file lives next to it in the state dir.
 
@@ -13,7 +13,6 @@ exactly like the routed one, so a reload never closes an instance under a runnin
 from __future__ import annotations
 
 import logging
-import weakref
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -48,19 +47,16 @@ class SharedReliability:
     breaker: CandidateBreaker
 
 
-_SHARED: weakref.WeakKeyDictionary[Runtime, SharedReliability] = weakref.WeakKeyDictionary()
-
-
 def shared_for(runtime: Runtime, config: Config) -> SharedReliability:
     """The runtime's breaker and auth profiles (created on first use, reconfigured each turn)."""
-    shared = _SHARED.get(runtime)
+    shared = runtime.reliability
     if shared is None:
         store = AuthProfileStore(runtime.state_dir / paths.AUTH_PROFILES_FILE)
         shared = SharedReliability(
             auth=AuthProfiles(store, kv=runtime.store, http=runtime.http),
             breaker=CandidateBreaker(),
         )
-        _SHARED[runtime] = shared
+        runtime.reliability = shared
     rel = config.reliability
     shared.breaker.configure(failure_threshold=rel.failure_threshold, cooldown_s=rel.cooldown_s)
     return shared

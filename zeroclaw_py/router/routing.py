@@ -2,7 +2,7 @@
 
 `/model auto` (or a default route `agent.model.primary = "auto/auto"`) stores the pseudo route
 `Route("auto", "auto")`; at the start of each turn `pick_route` replaces it with the candidate the
-active router picks for the message. Without a loaded router, or when it has no answer (no
+runtime's router picks for the message. Without a loaded router, or when it has no answer (no
 training query shares a feature with the message) or answers a model that is no longer in
 `router.candidates`, the turn falls back to `agent.model.primary` (or, when that is `auto/auto`
 too, the first candidate, then the offline `echo`).
@@ -14,10 +14,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from zeroclaw_py.models.refs import Route, canonical_provider, split_ref
-from zeroclaw_py.router import active
 
 if TYPE_CHECKING:
     from zeroclaw_py.config.schema import Config
+    from zeroclaw_py.router.model import KnnRouter
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,11 @@ def is_auto(route: Route) -> bool:
     return route.provider.lower() == AUTO and route.model.lower() == AUTO
 
 
-def pick_route(config: Config, route: Route, text: str) -> Route:
-    """`route` unchanged unless it is `auto/auto`; then the routed candidate or the fallback."""
+def pick_route(config: Config, route: Route, text: str, router: KnnRouter | None) -> Route:
+    """`route` unchanged unless it is `auto/auto`; then `router`'s candidate or the fallback."""
     if not is_auto(route):
         return route
-    choice = _ask_router(text)
+    choice = _ask_router(router, text)
     if choice is not None and choice in config.router.candidates:
         log.debug("router picked %s", choice)
         return _route(choice, config)
@@ -43,8 +43,7 @@ def pick_route(config: Config, route: Route, text: str) -> Route:
     return fallback_route(config)
 
 
-def _ask_router(text: str) -> str | None:
-    router = active()
+def _ask_router(router: KnnRouter | None, text: str) -> str | None:
     if router is None:
         return None
     try:

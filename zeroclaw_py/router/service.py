@@ -10,7 +10,7 @@
   until it changes again (one error line, not one per interval), but `reload_now` retries it.
 - `reload_now` (POST /router/reload, a `router` config change) checks now and returns a JSON-able
   result. A change of `[router]` settings (path, candidates) forces a fresh load.
-- The running router is published through `zeroclaw_py.router.set_active`, read by the turn.
+- The running router is handed to `publish` (the daemon passes one that sets `Runtime.router`).
 
 Every check ends as one `zeroclaw_router_reloads{result=applied|unchanged|failed}` increment.
 """
@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from zeroclaw_py import router as registry
 from zeroclaw_py.metrics import ROUTER_RELOADS
 from zeroclaw_py.router.model import STRATEGIES, KnnRouter, RouterError, load_router
 from zeroclaw_py.router.source import Source, is_url, open_source
@@ -72,10 +71,17 @@ class CheckResult:
 class RouterService:
     name = "router"
 
-    def __init__(self, config: Callable[[], Config], *, interval: float | None = None) -> None:
-        """`config` returns the current snapshot (it changes on hot reload); `interval`
-        overrides `reload_interval` (tests)."""
+    def __init__(
+        self,
+        config: Callable[[], Config],
+        *,
+        publish: Callable[[KnnRouter | None], None] | None = None,
+        interval: float | None = None,
+    ) -> None:
+        """`config` returns the current snapshot (it changes on hot reload); `publish` receives
+        every router swapped in (and None on stop); `interval` overrides `reload_interval`."""
         self._config = config
+        self._publish = publish or _unpublished
         self._interval = interval
         self._router: KnnRouter | None = None
         self._source: Source | None = None
@@ -111,8 +117,7 @@ class RouterService:
         if self._source is not None:
             await self._source.aclose()
             self._source = None
-        if registry.active() is self._router:
-            registry.set_active(None)
+        self._publish(None)
 
     async def reload_now(self, strategy: str | None = None) -> dict[str, Any]:
         """Check the router file now (forced: a file that failed before is tried again)."""
@@ -194,7 +199,7 @@ class RouterService:
         """Publish the new router in single assignments: readers see the old or the new one."""
         self._router = router
         self._loaded = seen
-        registry.set_active(router)
+        self._publish(router)
 
     async def _source_for(self, location: str) -> Source:
         if self._source is not None and self._source.location != location:
@@ -258,4 +263,13 @@ def create(host: ServiceHost, config: Config) -> RouterService | None:
     """The service when `[router] strategy` and `model_path` are set, else None."""
     if not config.router.strategy or not config.router.model_path:
         return None
-    return RouterService(lambda: host.runtime.config)
+    runtime = host.runtime
+
+    def publish(router: KnnRouter | None) -> None:
+        runtime.router = router
+
+    return RouterService(lambda: runtime.config, publish=publish)
+
+
+def _unpublished(router: KnnRouter | None) -> None:
+    """The default `publish`: a service nobody reads from (tests of the service alone)."""

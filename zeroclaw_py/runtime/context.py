@@ -30,6 +30,9 @@ Extensions:
     runtime.pool                     # the ProviderPool (created/closed counters, settle())
     runtime.track_turn()             # async context manager counting a turn in flight
     runtime.turn_timeout_s           # bound on a whole turn (300 s; tests lower it)
+    runtime.router                   # the routing model in use (set by the router service)
+    runtime.reliability              # fallback state across turns: breaker, auth profiles
+                                     # (created by models/fallback_runtime.py on first use)
 
 Provider lifetime: instances are keyed by (id, settings fingerprint); after `apply_config` an
 instance whose settings changed is retired and closed once no turn holds a lease on it.
@@ -57,6 +60,8 @@ if TYPE_CHECKING:
     import httpx
 
     from zeroclaw_py.models.catalog import Catalog, CatalogCache
+    from zeroclaw_py.models.fallback_runtime import SharedReliability
+    from zeroclaw_py.router.model import KnnRouter
     from zeroclaw_py.runtime.dispatcher import Dispatcher
     from zeroclaw_py.runtime.pool import ProviderPool
 
@@ -98,6 +103,9 @@ class Runtime:
         self._idle.set()
         self._default_cache: tuple[Config, Route] | None = None
         self.turn_timeout_s = TURN_TIMEOUT_S
+        # State that outlives a turn, owned by the parts that use it (see the docstring).
+        self.router: KnnRouter | None = None
+        self.reliability: SharedReliability | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 

@@ -93,7 +93,9 @@ async def run_turn(
     never raises: the user gets one scrubbed `⚠️` message instead."""
     async with runtime.track_turn(), AsyncExitStack() as stack:
         route = await _resolve_route(runtime, config, key, responder)
-        route = pick_route(config, route, text)  # `auto/auto`: the routing model picks (§8)
+        route = pick_route(
+            config, route, text, runtime.router
+        )  # `auto/auto`: the routing model picks (§8)
         try:
             lease = runtime.provider_lease(route.provider, config)
             provider: Provider = await stack.enter_async_context(lease)
