@@ -9,6 +9,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+from tests.fakes.editor import save_repeatedly
 from tests.reload_support import write_atomic, write_in_place
 from zeroclaw_py.reload.watcher import ConfigWatcher
 
@@ -99,9 +100,8 @@ async def test_a_burst_of_edits_gives_one_call(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text("n = 0\n")
     async with watching(path, debounce_ms=lambda: 400) as (_, seen):
-        for n in range(1, 9):
-            write_in_place(path, f"n = {n}\n")
-            await anyio.sleep(0.02)  # spread the burst over several watchfiles batches
+        # saves spread over several watchfiles batches, all inside one debounce window
+        await save_repeatedly(path, (f"n = {n}\n" for n in range(1, 9)), write_in_place)
         assert await seen.next() == "n = 8\n"
         write_atomic(path, "n = 9\n")  # a separate, later edit
         assert await seen.next() == "n = 9\n"
