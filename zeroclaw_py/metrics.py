@@ -42,7 +42,8 @@ ROUTE_SWITCHES = Counter(
 )
 CONFIG_RELOADS = Counter(
     "zeroclaw_config_reloads",
-    "Config reload attempts by result (applied, restart, skipped_invalid, skipped_missing, noop).",
+    "Config reload attempts by result (applied, noop, restart, disabled, ignored, "
+    "skipped_invalid, skipped_missing, failed).",
     ["result"],
     registry=REGISTRY,
 )
