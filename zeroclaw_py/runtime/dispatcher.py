@@ -30,8 +30,14 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 32_000  # longer messages get a clear refusal instead of a huge prompt
 MAX_DENIED_REMEMBERED = 100_000  # bound on "already told this sender" memory
 
-# Control characters other than tab/newline/carriage return are dropped from inbound text.
-_CONTROL = {c: None for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)) if c not in (9, 10, 13)}
+# Control characters other than tab/newline/carriage return are dropped from inbound text; the
+# ones Unicode counts as whitespace (VT, FF, NEL) become a space, so `/model\x0bx` still splits
+# into a command and its argument as upstream's whitespace split does.
+_CONTROL: dict[int, str | None] = {
+    c: (" " if c in (0x0B, 0x0C, 0x85) else None)
+    for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))
+    if c not in (9, 10, 13)
+}
 
 
 class _KeyLock:

@@ -81,10 +81,12 @@ def _did_you_mean(ctx: CommandContext, model: str, provider: str) -> str | None:
     known = cached_models(ctx, provider)
     if not known or model in known:
         return None
-    close = difflib.get_close_matches(model, known, n=1)
+    # Case is compared loosely: `GPT-4o` is as close to `gpt-4o` as a match gets.
+    by_folded = {m.casefold(): m for m in reversed(known)}  # the first spelling wins
+    close = difflib.get_close_matches(model.casefold(), list(by_folded), n=1)
     if not close:
         return None
-    return render("model_not_cached", model=model, provider=provider, close=close[0])
+    return render("model_not_cached", model=model, provider=provider, close=by_folded[close[0]])
 
 
 async def _set_model(ctx: CommandContext, arg: str | None) -> str:
