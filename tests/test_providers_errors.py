@@ -265,3 +265,68 @@ async def test_token_split_across_stream_chunks_never_leaks(
     assert "sk-live" not in text
     assert "hunter2" not in text
     assert text.count("[REDACTED]") == 2
+
+
+# --- the boundary holds for bad URLs and well-formed JSON of the wrong shape ----------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:99999/v1", "http://[::1/v1"],  # port out of range; httpx.InvalidURL
+)
+async def test_unusable_configured_url_is_a_connection_error(
+    http: httpx.AsyncClient, url: str
+) -> None:
+    spec = registry.resolve("openai")
+    assert spec is not None
+    config = Config(providers={"openai": ProviderSettings(api_key="k-123456", api_url=url)})
+    provider = create_provider(spec, config, http)
+    with pytest.raises(ProviderConnectionError, match=r"^openai (connection failed|invalid URL)"):
+        await provider.chat(REQUEST)
+    with pytest.raises(ProviderConnectionError):
+        await drain(provider)
+    with pytest.raises(ProviderConnectionError):
+        await provider.list_models()
+
+
+def _shape_client(wire: str, body: bytes) -> tuple[Provider, httpx.AsyncClient]:
+    client = httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda _: httpx.Response(200, content=body))
+    )
+    spec = registry.resolve(wire)
+    assert spec is not None
+    config = Config(providers={spec.id: ProviderSettings(api_key="k-123456", api_url="http://h")})
+    return create_provider(spec, config, client), client
+
+
+@pytest.mark.parametrize("wire", WIRES)
+@pytest.mark.parametrize("body", [b"[]", b"null", b'"text"'])
+async def test_wrong_shaped_json_is_a_transient_provider_error(wire: str, body: bytes) -> None:
+    provider, client = _shape_client(wire, body)
+    async with client:
+        with pytest.raises(TransientError, match="unexpected response"):
+            await provider.chat(REQUEST)
+
+
+@pytest.mark.parametrize("wire", WIRES)
+async def test_wrong_shaped_model_list_is_a_transient_provider_error(wire: str) -> None:
+    provider, client = _shape_client(wire, b'{"data": 5, "models": 5}')
+    async with client:
+        with pytest.raises(TransientError, match="unexpected response"):
+            await provider.list_models()
+
+
+STREAM_CHUNKS = {
+    "openai": b'data: {"choices": ["x"]}\n\n',
+    "anthropic": b'data: {"type": "content_block_delta", "delta": 5}\n\n',
+    "gemini": b'data: {"candidates": [5]}\n\n',
+    "ollama": b'{"message": 5}\n',
+}
+
+
+@pytest.mark.parametrize("wire", WIRES)
+async def test_wrong_shaped_stream_chunk_is_a_transient_provider_error(wire: str) -> None:
+    provider, client = _shape_client(wire, STREAM_CHUNKS[wire])
+    async with client:
+        with pytest.raises(TransientError, match="unexpected response"):
+            await drain(provider)

@@ -141,7 +141,8 @@ _TRANSPORT: Mapping[type[Exception], tuple[type[ProviderError], str]] = {
     httpx.ReadError: (ProviderConnectionError, "connection reset"),
     httpx.WriteError: (ProviderConnectionError, "connection reset while sending"),
     httpx.NetworkError: (ProviderConnectionError, "network error"),
-    httpx.UnsupportedProtocol: (BadRequestError, "unsupported URL"),
+    httpx.UnsupportedProtocol: (ProviderConnectionError, "unsupported URL"),
+    httpx.InvalidURL: (ProviderConnectionError, "invalid URL"),  # not an HTTPError subclass
     httpx.ProtocolError: (ProviderConnectionError, "protocol error"),
     httpx.DecodingError: (TransientError, "undecodable response"),
     httpx.HTTPError: (TransientError, "HTTP error"),
@@ -283,13 +284,19 @@ def http_error(
 
 
 def transport_error(provider: str, exc: Exception, *, model: str | None = None) -> ProviderError:
-    """Classify an httpx exception (no response, or the connection died)."""
+    """Classify an exception raised while sending (no response, or the connection died).
+
+    Mostly httpx's; the socket layer under it can also raise plain OSError / OverflowError (a
+    port out of range), wrapped in an ExceptionGroup by anyio's happy-eyeballs connect: those
+    are connection failures too, described by their first leaf."""
+    while isinstance(exc, ExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
     for klass in type(exc).__mro__:
         if klass in _TRANSPORT:
             cls, wording = _TRANSPORT[klass]
             break
     else:
-        cls, wording = TransientError, "request failed"
+        cls, wording = ProviderConnectionError, "connection failed"
     detail = SCRUBBER.sanitize(str(exc).strip() or type(exc).__name__)
     return cls(f"{provider} {wording}: {detail}", provider=provider, model=model)
 
@@ -298,6 +305,26 @@ def stream_dropped(provider: str, *, model: str | None = None, cause: str = "") 
     suffix = f" ({SCRUBBER.sanitize(cause)})" if cause else ""
     return StreamDroppedError(
         f"{provider} stream ended before the provider finished{suffix}",
+        provider=provider,
+        model=model,
+    )
+
+
+# What a parser raises on a well-formed JSON document of the wrong shape (a list for an object,
+# a number for a list of parts): the provider's fault, reported like a server error.
+SHAPE_ERRORS: tuple[type[Exception], ...] = (
+    AttributeError,
+    KeyError,
+    IndexError,
+    TypeError,
+    ValueError,
+)
+
+
+def malformed(provider: str, exc: Exception, *, model: str | None = None) -> ProviderError:
+    """A response (or stream chunk) the wire could not read: a server-side error to retry."""
+    return TransientError(
+        f"{provider} API error: unexpected response ({type(exc).__name__})",
         provider=provider,
         model=model,
     )

@@ -145,7 +145,7 @@ class GeminiProvider(WireProvider):
         found: list[str] = []
         for _ in range(MAX_MODEL_PAGES):
             body = await self._get_json(call, None)
-            found.extend(self.parse_models(body))
+            found.extend(self.read_models(body))
             token = body.get("nextPageToken") if isinstance(body, dict) else None
             if not token:
                 break

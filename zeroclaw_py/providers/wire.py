@@ -190,7 +190,10 @@ class WireProvider:
 
     async def _open(self, call: HttpCall, model: str | None, *, stream: bool) -> httpx.Response:
         """Send one call. A streamed body is left unread unless the status is an error (error
-        bodies are always read, and the stream closed). Transport failures become typed."""
+        bodies are always read, and the stream closed). Transport failures become typed: not
+        only httpx's own (`InvalidURL` is not an `HTTPError`), but also what the socket layer
+        raises for a bad configured URL (OverflowError for a port out of range, in an
+        ExceptionGroup); cancellation is a BaseException and passes through."""
         try:
             response = await self._http.send(self._build(call), stream=stream)
             if response.status_code >= 400:
@@ -199,7 +202,9 @@ class WireProvider:
                 finally:
                     await response.aclose()
             return response
-        except httpx.HTTPError as exc:
+        except Exception as exc:
+            if not isinstance(exc, httpx.HTTPError):
+                log.debug("transport failure outside httpx's tree", exc_info=True)
             raise classify.transport_error(self.id, exc, model=model) from None
 
     def _json(self, response: httpx.Response, model: str | None) -> Any:
@@ -233,7 +238,11 @@ class WireProvider:
 
     async def chat(self, request: ChatRequest, *, api_key: str | None = None) -> ChatResponse:
         response = await self._open_chat(request, self.key_for(api_key), stream=False)
-        return self.parse_chat(self._json(response, request.model), request)
+        body = self._json(response, request.model)
+        try:
+            return self.parse_chat(body, request)
+        except classify.SHAPE_ERRORS as exc:  # valid JSON of the wrong shape
+            raise classify.malformed(self.id, exc, model=request.model) from None
 
     async def stream(
         self, request: ChatRequest, *, api_key: str | None = None
@@ -253,12 +262,21 @@ class WireProvider:
             raise classify.stream_dropped(self.id, model=request.model, cause=str(exc)) from None
         except httpx.HTTPError as exc:
             raise classify.transport_error(self.id, exc, model=request.model) from None
+        except classify.SHAPE_ERRORS as exc:  # a chunk of the wrong shape
+            raise classify.malformed(self.id, exc, model=request.model) from None
         finally:
             await response.aclose()
 
     async def list_models(self, *, api_key: str | None = None) -> list[str]:
         key = self.key_for(api_key, required=self.settings.models_need_key)
-        return self.parse_models(await self._get_json(self.models_call(key), None))
+        return self.read_models(await self._get_json(self.models_call(key), None))
+
+    def read_models(self, body: Any) -> list[str]:
+        """`parse_models`, with a body of the wrong shape reported as the provider's error."""
+        try:
+            return self.parse_models(body)
+        except classify.SHAPE_ERRORS as exc:
+            raise classify.malformed(self.id, exc) from None
 
     async def warmup(self) -> None:
         """Open a pooled connection with the cheapest authenticated request: the model list.
