@@ -69,3 +69,14 @@ def test_chat_command_with_piped_stdin_persists_the_route(zeroclaw_home: Path) -
         command, input="again\n", env=env, capture_output=True, text=True, timeout=60
     )
     assert second.stdout == "[tiny] again\n"
+
+
+class TerminalInput(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_interactive_console_prompts_and_ends_the_line_at_eof(zeroclaw_home: Path) -> None:
+    stdout = io.StringIO()
+    await run_console(argparse.Namespace(config=None), TerminalInput("hi\n"), stdout)
+    assert stdout.getvalue() == "> [echo] hi\n> \n"

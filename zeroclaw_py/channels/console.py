@@ -90,6 +90,8 @@ async def run_console(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -
                 stdout.flush()
             line = await lines.get()
             if line is None:
+                if interactive:  # Ctrl-D: end the prompt's line so the shell starts clean
+                    stdout.write("\n")
                 break
             text = line.rstrip("\n")
             if not text.strip():
