@@ -269,3 +269,16 @@ async def test_corrupt_store_falls_back_to_the_provider_credential(
     assert pa.calls == [("m1", None)]
     assert "auth profiles unusable" in caplog.text
     assert path.read_text() == "{ not json"
+
+
+def test_stored_profiles_match_the_provider_through_its_aliases(tmp_path: Path) -> None:
+    """An OpenClaw file names Gemini `google`: undeclared profiles are still found for gemini."""
+    store = AuthProfileStore(tmp_path / "auth-profiles.json")
+    store.upsert_profile(
+        "google:default", {"type": "api_key", "provider": "google", "key": "g-1234567"}
+    )
+    store.upsert_profile("OpenAI:x", {"type": "api_key", "provider": "OpenAI", "key": "o-1234567"})
+    profiles = AuthProfiles(store)
+    assert [c.id for c in profiles.order(Config(), "gemini")] == ["google:default"]
+    assert [c.id for c in profiles.order(Config(), "openai")] == ["OpenAI:x"]
+    assert profiles.order(Config(), "anthropic") == []

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from zeroclaw_py.models.auth import stored_profiles
 from zeroclaw_py.models.auth_store import AuthProfileStore, AuthStoreError, default_path
 
 
@@ -35,7 +36,7 @@ def test_upsert_writes_spec_shape_with_mode_0600(tmp_path: Path) -> None:
     }
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(store.lock_path.stat().st_mode) == 0o600
-    assert store.load().profiles_for("anthropic") == ["anthropic:work"]
+    assert stored_profiles(store.load(), "anthropic") == ["anthropic:work"]
 
 
 def test_default_path_follows_zeroclaw_home(zeroclaw_home: Path) -> None:

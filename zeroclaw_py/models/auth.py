@@ -114,6 +114,15 @@ def declared_profiles(config: Config, provider: str) -> list[str]:
     return [pid for pid, pc in config.auth.profiles.items() if norm_provider(pc.provider) == want]
 
 
+def stored_profiles(data: AuthStoreData, provider: str) -> list[str]:
+    """Ids stored for `provider`, in file order. The stored provider name is folded like any
+    other (`google` is gemini), so OpenClaw's files work as they are."""
+    want = norm_provider(provider)
+    return [
+        pid for pid, c in data.profiles.items() if norm_provider(str(c.get("provider"))) == want
+    ]
+
+
 def profile_owner(config: Config, data: AuthStoreData, profile_id: str) -> str | None:
     """The provider a profile belongs to: the config declaration, else the stored credential."""
     declared = config.auth.profiles.get(profile_id)
@@ -200,7 +209,7 @@ class AuthProfiles:
         explicit = next(
             (ids for key, ids in config.auth.order.items() if norm_provider(key) == want), None
         )
-        ids = list(explicit or declared_profiles(config, provider) or data.profiles_for(provider))
+        ids = list(explicit or declared_profiles(config, provider) or stored_profiles(data, want))
         choices: list[ProfileChoice] = []
         for pid in dict.fromkeys(ids):
             choice = self._choice(config, data, pid, want, now)

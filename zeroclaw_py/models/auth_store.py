@@ -59,10 +59,6 @@ class AuthStoreData:
     def profile(self, profile_id: str) -> Mapping[str, Any] | None:
         return self.profiles.get(profile_id)
 
-    def profiles_for(self, provider: str) -> list[str]:
-        """Profile ids whose credential names `provider`, in file order."""
-        return [pid for pid, cred in self.profiles.items() if cred.get("provider") == provider]
-
 
 SECRET_FIELDS: Final = ("key", "token", "access", "refresh")
 
