@@ -136,6 +136,12 @@ async def test_refresh_errors_map_onto_the_error_tree(
     with pytest.raises(AuthError, match="invalid_client") as info:
         await profiles.secret(config, choice)
     assert "refresh-0" not in str(info.value)
+    server.fail_next(400, "bad refresh token ghp_EchoedBack123 " + "x" * 300)
+    with pytest.raises(AuthError) as info:
+        await profiles.secret(config, choice)
+    assert "EchoedBack" not in str(info.value)
+    assert "[REDACTED]" in str(info.value)
+    assert "x" * 201 not in str(info.value)
 
 
 async def test_expired_token_without_refresh_path_is_an_auth_error(tmp_path: Path) -> None:

@@ -74,6 +74,10 @@ async def refresh_tokens(
         )
     if response.status_code >= 400 or not isinstance(body, dict) or not body.get("access_token"):
         code = body.get("error") if isinstance(body, dict) else None
+        if code is not None:  # the token server's text: scrubbed and cut like any error body
+            from zeroclaw_py.providers.scrub import sanitize_api_error
+
+            code = sanitize_api_error(str(code))
         raise AuthError(
             f"OAuth token refresh failed for {provider}: {code or f'HTTP {response.status_code}'}."
             " Please try again or re-authenticate with `zeroclaw login`.",
