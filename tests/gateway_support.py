@@ -6,6 +6,7 @@
         gw.ws_url(session_id, token)
         await gw.select(http, token, session=..., provider=..., model=...) -> (status, json)
 
+`home` (optional) is the root holding config.toml and state/ (to seed auth-profiles.json, say).
 `gateway_fields` replace `[gateway]` settings (host, master_key, access_token); the port is
 always 0 (the config validator requires 1..65535, so it is set after parsing).
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -78,8 +80,10 @@ class Gateway:
 
 
 @asynccontextmanager
-async def running_gateway(config_text: str = "", **gateway_fields: Any) -> AsyncIterator[Gateway]:
-    async with running_runtime(config_text) as runtime:
+async def running_gateway(
+    config_text: str = "", *, home: Path | None = None, **gateway_fields: Any
+) -> AsyncIterator[Gateway]:
+    async with running_runtime(config_text, home=home) as runtime:
         gateway_config = dataclasses.replace(runtime.config.gateway, port=0, **gateway_fields)
         host = RecordingHost(runtime)
         service = GatewayService(host, gateway_config)

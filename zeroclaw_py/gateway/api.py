@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from typing import Any
@@ -15,6 +14,7 @@ from zeroclaw_py.errors import ZeroclawError
 from zeroclaw_py.gateway import ws
 from zeroclaw_py.gateway.auth import GatewayAuth, json_error
 from zeroclaw_py.gateway.catalog import models_payload
+from zeroclaw_py.gateway.jsonio import json_response
 from zeroclaw_py.gateway.routes import current_route, route_payload, switch_route
 from zeroclaw_py.gateway.sessions import SessionStore
 from zeroclaw_py.metrics import REGISTRY
@@ -22,9 +22,6 @@ from zeroclaw_py.runtime.switching import SwitchRefused
 from zeroclaw_py.services import ServiceHost
 
 log = logging.getLogger(__name__)
-
-# Plans are built by other modules; never let an odd value (a Path, a set) turn into a 500.
-_dumps = functools.partial(json.dumps, default=str)
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
@@ -69,7 +66,7 @@ class Api:
         ]
 
     async def health(self, request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "version": __version__})
+        return json_response({"status": "ok", "version": __version__})
 
     async def metrics(self, request: web.Request) -> web.Response:
         body = generate_latest(REGISTRY)
@@ -79,7 +76,7 @@ class Api:
         self._auth.require_session_opening(request)
         session = self._sessions.create()
         log.info("web: session %s opened", session.id)
-        return web.json_response(
+        return json_response(
             {"session": session.id, "token": session.token},
             headers={"Cache-Control": "no-store"},  # a credential: never cached
         )
@@ -90,7 +87,7 @@ class Api:
         payload = models_payload(runtime)
         if principal.session is not None:
             payload["current"] = route_payload(await current_route(runtime, principal.session))
-        return web.json_response(payload)
+        return json_response(payload)
 
     async def select_model(self, request: web.Request) -> web.Response:
         principal = self._auth.api_principal(request)
@@ -111,7 +108,7 @@ class Api:
             )
         except SwitchRefused as exc:
             raise json_error(web.HTTPBadRequest, str(exc)) from exc
-        return web.json_response({"session": session.id, **route_payload(route)})
+        return json_response({"session": session.id, **route_payload(route)})
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         session = self._auth.websocket_session(request)
@@ -123,7 +120,7 @@ class Api:
             plan = await self._host.reload_config(source="http")
         except ZeroclawError as exc:
             raise json_error(web.HTTPUnprocessableEntity, str(exc)) from exc
-        return web.json_response(dict(plan), dumps=_dumps)
+        return json_response(dict(plan))
 
     async def router_reload(self, request: web.Request) -> web.Response:
         self._auth.require_admin(request)
@@ -134,4 +131,4 @@ class Api:
             result = await self._host.reload_router(strategy=strategy)
         except ZeroclawError as exc:
             raise json_error(web.HTTPUnprocessableEntity, str(exc)) from exc
-        return web.json_response(dict(result), dumps=_dumps)
+        return json_response(dict(result))

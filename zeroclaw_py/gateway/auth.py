@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 from dataclasses import dataclass
 
 from aiohttp import web
 from yarl import URL
 
 from zeroclaw_py.config.schema import GatewayConfig
+from zeroclaw_py.gateway.jsonio import dumps
 from zeroclaw_py.gateway.sessions import SessionStore, WebSession
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
@@ -29,9 +29,7 @@ LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost
 
 def json_error(exc: type[web.HTTPError], message: str, **headers: str) -> web.HTTPError:
     """An HTTP error whose body is `{"error": message}` (what the page and curl users read)."""
-    return exc(
-        text=json.dumps({"error": message}), content_type="application/json", headers=headers
-    )
+    return exc(text=dumps({"error": message}), content_type="application/json", headers=headers)
 
 
 def is_loopback(host: str) -> bool:

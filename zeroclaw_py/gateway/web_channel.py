@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from zeroclaw_py.channels.base import Answer
+from zeroclaw_py.gateway.jsonio import dumps
 from zeroclaw_py.models.refs import Route
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def socket_sink(ws: web.WebSocketResponse) -> EventSink:
             log.debug("web: dropped %s event, socket closed", event_type)
             return
         try:
-            await ws.send_json(event(event_type, payload))
+            await ws.send_json(event(event_type, payload), dumps=dumps)
         except ConnectionError as exc:
             log.debug("web: dropped %s event: %s", event_type, exc)
 
