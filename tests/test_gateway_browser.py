@@ -8,11 +8,14 @@ answer comes from the new model, with the page saying which provider/model produ
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.fakes.provider_server import FakeProvider
 from tests.gateway_support import running_gateway
 
 if TYPE_CHECKING:
@@ -95,3 +98,56 @@ async def test_chat_and_switch_model_with_the_pickers(chromium: Path, tmp_path: 
     assert picked == "echo-large"
     assert problems == []
     assert _size(shot) > 0
+
+
+@asynccontextmanager
+async def open_page(chromium: Path, url: str) -> AsyncIterator[Page]:
+    """The chat page at `url`, online; fails on any page error or console error."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        problems: list[str] = []
+        try:
+            page = await browser.new_page()
+            page.on("pageerror", lambda exc: problems.append(str(exc)))
+            page.on(
+                "console",
+                lambda msg: problems.append(msg.text) if msg.type == "error" else None,
+            )
+            await page.goto(url)
+            await page.wait_for_selector('#status[data-state="online"]', timeout=TIMEOUT_MS)
+            yield page
+        finally:
+            await browser.close()
+        assert problems == []
+
+
+async def test_a_stream_cut_off_keeps_the_streamed_text_and_shows_the_notice(
+    chromium: Path,
+) -> None:
+    """SPEC §7.1: output already streamed is never replaced; the notice comes on its own."""
+    async with FakeProvider() as fake:
+        fake.script("cut", reply="alpha beta gamma delta", cut_after=2)
+        config = f"""
+[agent.model]
+primary = "openai/cut"
+[providers.openai]
+api_url = "{fake.base_url("openai")}"
+api_key = "sk-test"
+[reliability]
+provider_retries = 0
+"""
+        async with running_gateway(config) as gw, open_page(chromium, gw.url) as page:
+            await page.fill("#input", "tell me")
+            await page.press("#input", "Enter")
+            notice = page.locator('.msg.assistant[data-model="cut"]').last
+            await notice.wait_for(timeout=TIMEOUT_MS)
+            kept = await page.locator(".msg.assistant.incomplete .text").inner_text()
+            shown = await notice.locator(".text").inner_text()
+            streaming = await page.locator(".msg.streaming").count()
+
+    assert kept.startswith("alpha beta")
+    assert "cut off" in shown
+    assert "alpha" not in shown
+    assert streaming == 0

@@ -246,9 +246,17 @@ const EVENTS = {
     followed(() => renderText(el.querySelector(".text"), el.dataset.raw));
   },
   message(payload) {
-    const el = state.pending.shift() || bubble("assistant", "");
+    let el = state.pending.shift() || bubble("assistant", "");
     el.classList.remove("streaming");
-    el.dataset.raw = payload.text || "";
+    const text = payload.text || "";
+    if (Number(el.dataset.tokens) > 0 && !text.startsWith(el.dataset.raw.trim())) {
+      // Not the end of the streamed answer but a notice about it (the stream was cut off):
+      // what was already shown stays, and the notice gets its own bubble (SPEC §7.1).
+      el.classList.add("incomplete");
+      el = bubble("assistant", "");
+      el.dataset.tokens = "0";
+    }
+    el.dataset.raw = text;
     followed(() => {
       renderText(el.querySelector(".text"), el.dataset.raw);
       setMeta(el, payload.provider, payload.model, Number(el.dataset.tokens) > 0);
