@@ -59,15 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--profile", metavar="NAME", default=None, help="profile name (default)")
 
     models = sub.add_parser("models", parents=[common], help="model lists, catalog and status")
+    models.set_defaults(group_parser=models)
     models_sub = models.add_subparsers(dest="models_command", metavar="SUBCOMMAND")
     refresh = models_sub.add_parser("refresh", parents=[common], help="fetch a live model list")
-    refresh.add_argument("--provider", metavar="NAME", default=None)
+    refresh.add_argument(
+        "--provider", metavar="NAME", default=None, help="default: the provider of agent.model"
+    )
     refresh.add_argument("--force", action="store_true", help="ignore a fresh cache")
     listing = models_sub.add_parser("list", parents=[common], help="print the model catalog")
-    listing.add_argument("--provider", metavar="NAME", default=None)
+    listing.add_argument("--provider", metavar="NAME", default=None, help="only this provider")
     models_sub.add_parser("status", parents=[common], help="default route, fallbacks, aliases")
 
     router = sub.add_parser("router", parents=[common], help="train and evaluate a routing model")
+    router.set_defaults(group_parser=router)
     router_sub = router.add_subparsers(dest="router_command", metavar="SUBCOMMAND")
     train = router_sub.add_parser("train", parents=[common], help="train a kNN router from JSONL")
     train.add_argument("data", metavar="DATA.jsonl", help='rows {"query", "model", "score"}')
@@ -96,27 +100,64 @@ def _resolve(args: argparse.Namespace) -> Callable[[argparse.Namespace], int] | 
     return handler
 
 
+def _error_lines(exc: BaseException) -> list[str]:
+    """What the user sees for a failed command: one `error:` line per problem, no traceback.
+
+    A config error lists every issue with its TOML path (a path-less issue, such as a TOML
+    syntax error, names the file instead); an OS error names the file it hit.
+    """
+    from zeroclaw_py.errors import ConfigError
+
+    if isinstance(exc, ConfigError) and exc.issues:
+        where = exc.source or "config"
+        return [f"error: {issue if issue.path else f'{where}: {issue}'}" for issue in exc.issues]
+    if isinstance(exc, OSError) and exc.strerror:
+        target = f"{exc.filename}: " if exc.filename else ""
+        return [f"error: {target}{exc.strerror}"]
+    return [f"error: {exc}"]
+
+
+def _unexpected(exc: Exception) -> int:
+    """A bug, not bad input: one scrubbed line; the traceback only with ZEROCLAW_LOG_LEVEL=DEBUG."""
+    import os
+
+    from zeroclaw_py.providers.scrub import scrub
+
+    if os.environ.get("ZEROCLAW_LOG_LEVEL", "").strip().upper() == "DEBUG":
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    detail = scrub(str(exc)) or "no details"
+    print(f"error: unexpected {type(exc).__name__}: {detail}", file=sys.stderr)
+    print("(run with ZEROCLAW_LOG_LEVEL=DEBUG for the traceback)", file=sys.stderr)
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Exit codes: 0 ok, 1 the command failed, 2 usage error, 130 Ctrl-C."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "config", None):
         args.config = None
-    if not args.command:
-        parser.print_help()
-        return 0
+    if not args.command:  # like a missing required argument: usage error, help on stderr
+        parser.print_help(sys.stderr)
+        return 2
     handler = _resolve(args)
-    if handler is None:
-        parser.parse_args([*(argv or sys.argv[1:]), "--help"])
+    if handler is None:  # `zeroclaw models` without a subcommand
+        args.group_parser.print_help(sys.stderr)
         return 2
     from zeroclaw_py.errors import ZeroclawError
 
     try:
         return handler(args)
-    except ZeroclawError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (ZeroclawError, OSError) as exc:
+        for line in _error_lines(exc):
+            print(line, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        return _unexpected(exc)
 
 
 if __name__ == "__main__":

@@ -77,7 +77,9 @@ def evaluate(
     config, errors, warnings = validate(raw)
     legacy_paths = {issue.path for issue in legacy.errors}  # one finding per path is enough
     errors = legacy.errors + [issue for issue in errors if issue.path not in legacy_paths]
-    warnings = [ConfigIssue(c.legacy_path, MIGRATE_HINT) for c in legacy.changes] + warnings
+    # One hint per legacy key, however many changes it makes (one per alias, per model...).
+    legacy_keys = dict.fromkeys(change.legacy_path for change in legacy.changes)
+    warnings = [ConfigIssue(key, MIGRATE_HINT) for key in legacy_keys] + warnings
     if config is None or errors:
         return None, errors, warnings
     config, env_warnings = apply_env(config, env)

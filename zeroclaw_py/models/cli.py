@@ -55,7 +55,8 @@ def _stale(header: str, entry: CacheEntry) -> int:
 
 def refresh(args: argparse.Namespace) -> int:
     config = _load(args)
-    name = (getattr(args, "provider", None) or _default_provider(config)).strip()
+    given = getattr(args, "provider", None)  # `--provider ""` is an error, not "the default"
+    name = (_default_provider(config) if given is None else given).strip()
     if not name:
         print("Provider name cannot be empty", file=sys.stderr)
         return 1

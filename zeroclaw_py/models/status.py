@@ -58,10 +58,11 @@ def auth_lines(config: Config, store: AuthProfileStore, now: Callable[[], float]
         for index, choice in enumerate(order, 1):
             lines.append(f"    {index}. {choice.id} [{choice.type}] {_state(choice, now())}")
         usable = {c.id for c in order}
-        wanted = list(declared_profiles(config, provider))
+        wanted: list[str] = []  # the explicit order first, so the listing follows it
         for key, ids in config.auth.order.items():
             if norm_provider(key) == provider:
                 wanted += list(ids)
+        wanted += declared_profiles(config, provider)
         for pid in dict.fromkeys(wanted):
             if pid in usable:
                 continue

@@ -1,0 +1,125 @@
+"""SPEC §2/§3/§4 CLI surfaces as an outside tester sees them: exit codes, one-line errors,
+the SPEC's own example block, legacy-key warnings and `models status` ordering."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zeroclaw_py.cli import main as cli_main
+from zeroclaw_py.config.load import check_config
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT.parent / "shared" / "SPEC.md"
+
+
+def _run(*argv: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {"ZEROCLAW_HOME": str(home), "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [sys.executable, "-m", "zeroclaw_py", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("argv", [[], ["models"], ["router"]], ids=["bare", "models", "router"])
+def test_missing_subcommand_is_a_usage_error(
+    argv: list[str], zeroclaw_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli_main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"usage: zeroclaw{''.join(' ' + a for a in argv)} ")
+
+
+def test_os_error_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "state").write_text("a file where the state directory belongs")
+    proc = _run("models", "refresh", home=home)  # echo/echo: writes models_cache.json
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[-1] == f"error: {home / 'state'}: File exists"
+
+
+def test_every_config_issue_gets_its_own_line(
+    zeroclaw_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (zeroclaw_home / "config.toml").write_text(
+        'default_temperature = "warm"\n'
+        "[channels_config.telegram]\n"
+        'bot_token = "1:x"\n'
+        'allowed_users = "alice"\n'
+    )
+    assert cli_main(["models", "status"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "error: default_temperature: expected a number",
+        "error: channels_config.telegram.allowed_users: expected a list of strings",
+    ]
+
+
+def test_toml_syntax_error_names_the_file(
+    zeroclaw_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = zeroclaw_home / "config.toml"
+    path.write_text("[agent.model\n")
+    assert cli_main(["models", "list"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: TOML syntax error at line 1")
+    assert len(err.splitlines()) == 1
+
+
+def test_refresh_with_an_empty_provider_name_is_an_error(
+    zeroclaw_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli_main(["models", "refresh", "--provider", ""]) == 1
+    captured = capsys.readouterr()
+    assert "Provider name cannot be empty" in captured.err
+    assert not (zeroclaw_home / "state" / "models_cache.json").exists()
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="SPEC.md not next to the repo")
+def test_the_spec_example_block_is_valid_without_unknown_keys(tmp_path: Path) -> None:
+    text = SPEC.read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", text, re.S)
+    assert block is not None
+    path = tmp_path / "config.toml"
+    path.write_text(block.group(1))
+    config, errors, warnings = check_config(path, env={})
+    assert errors == []
+    assert warnings == []
+    assert config is not None
+    assert config.agent.model.primary == "openrouter/anthropic/claude-sonnet-4"
+    assert config.gateway.reload.mode == "hybrid"
+    assert config.channels_config.telegram is not None
+    assert config.channels_config.telegram.allowed_users == ("alice", "123456789")
+
+
+def test_one_legacy_warning_per_legacy_key(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[agent.modelAliases]\nOpus = "anthropic/claude-opus-4-5"\nGPT = "openai/gpt-5.2"\n'
+    )
+    config, errors, warnings = check_config(path, env={})
+    assert errors == []
+    assert [w.path for w in warnings] == ["agent.modelAliases"]
+    assert config is not None
+    assert config.agent.models["openai/gpt-5.2"].alias == "GPT"
+
+
+def test_status_lists_unusable_profiles_in_auth_order(
+    zeroclaw_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (zeroclaw_home / "config.toml").write_text(
+        '[auth.profiles."anthropic:work"]\nprovider = "anthropic"\n'
+        '[auth.order]\nanthropic = ["anthropic:default", "anthropic:work"]\n'
+    )
+    assert cli_main(["models", "status"]) == 0
+    listed = re.findall(r"^\s+-\s+(\S+):", capsys.readouterr().out, re.M)
+    assert listed == ["anthropic:default", "anthropic:work"]
