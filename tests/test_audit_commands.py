@@ -39,7 +39,7 @@ async def test_unicode_whitespace_controls_separate_tokens(text: str, expected: 
         assert await ask(runtime, text) == expected
 
 
-@pytest.mark.parametrize("suffix", ["20251001", "2025-10-01", "q4_K_M", "8bit"])
+@pytest.mark.parametrize("suffix", ["20251001", "20251001-v2", "2025-10-01", "q4_K_M", "8bit"])
 async def test_dated_and_quantised_suffixes_stay_in_the_model_id(suffix: str) -> None:
     async with running_runtime() as runtime:
         reply = await ask(runtime, f"/model claude-x@{suffix}")
@@ -128,3 +128,16 @@ async def test_denied_private_sender_gets_the_numeric_id_and_the_key_once() -> N
     assert "`987654321`" in first
     assert "allowed_users" in first
     assert again == ""
+
+
+async def test_a_profile_may_follow_a_dated_suffix() -> None:
+    config = '[auth.profiles."anthropic:work"]\nprovider = "anthropic"\n'
+    async with running_runtime(config) as runtime:
+        reply = await ask(runtime, "/model anthropic/claude-x@20251001@anthropic:work")
+        assert reply == (
+            "Model switched to `claude-x@20251001` for provider `anthropic` in this sender "
+            "session.\nAuth profile set to `anthropic:work`."
+        )
+        assert await runtime.get_override(KEY) == Route(
+            "anthropic", "claude-x@20251001", "anthropic:work"
+        )

@@ -45,10 +45,11 @@ def split_ref(ref: str) -> tuple[str, str]:
 
 
 # Suffixes after `@` that belong to the model id, not an auth profile: version numbers and dates
-# (`@20251001`, `@2025-10-01`, `@001`) and quantisation/precision tags (`@q8_0`, `@iq4_xs`,
-# `@4bit`, `@fp16`).
+# (`@20251001`, `@20251001-v2`, `@2025-10-01`, `@001`) and quantisation/precision tags (`@q8_0`,
+# `@iq4_xs`, `@4bit`, `@fp16`).
 _ID_TAG = re.compile(
-    r"\d+(?:[-.]\d+)*|i?q\d\w*|\d+(\.\d+)?-?bits?|fp\d+|bf16|f16|f32|int\d+|awq|gptq|gguf|mlx|latest",
+    r"\d{8}[-.\w]*|\d+(?:[-.]\d+)*|i?q\d\w*|\d+(\.\d+)?-?bits?"
+    r"|fp\d+|bf16|f16|f32|int\d+|awq|gptq|gguf|mlx|latest",
     re.IGNORECASE,
 )
 
