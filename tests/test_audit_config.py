@@ -123,3 +123,28 @@ def test_status_lists_unusable_profiles_in_auth_order(
     assert cli_main(["models", "status"]) == 0
     listed = re.findall(r"^\s+-\s+(\S+):", capsys.readouterr().out, re.M)
     assert listed == ["anthropic:default", "anthropic:work"]
+
+
+def test_daemon_start_migrates_legacy_keys_with_a_backup(tmp_path: Path) -> None:
+    """`zeroclaw chat` starts through the daemon's `prepare`, like `zeroclaw daemon`."""
+    home = tmp_path / "home"
+    home.mkdir()
+    legacy = 'default_provider = "echo"   # legacy\ndefault_model = "echo"\n'
+    (home / "config.toml").write_text(legacy)
+    env = {"ZEROCLAW_HOME": str(home), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "zeroclaw_py", "chat"],
+        input="hi\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "[echo] hi" in proc.stdout
+    assert (home / "config.toml").read_text() == '[agent.model]\nprimary = "echo/echo"\n'
+    backups = list(home.glob("config.toml.bak-*"))
+    assert len(backups) == 1
+    assert re.fullmatch(r"config\.toml\.bak-\d{10}", backups[0].name)
+    assert backups[0].read_text() == legacy
+    assert "config migrated: moved default_provider + default_model" in proc.stderr
