@@ -123,10 +123,9 @@ async def open_page(chromium: Path, url: str) -> AsyncIterator[Page]:
         assert problems == []
 
 
-async def test_a_stream_cut_off_keeps_the_streamed_text_and_shows_the_notice(
-    chromium: Path,
-) -> None:
-    """SPEC §7.1: output already streamed is never replaced; the notice comes on its own."""
+async def test_the_page_loses_neither_streamed_nor_typed_text(chromium: Path) -> None:
+    """A stream cut off keeps what was shown (SPEC §7.1) with the notice on its own; a message
+    over the socket's frame limit is refused on the page, kept in the box, socket still open."""
     async with FakeProvider() as fake:
         fake.script("cut", reply="alpha beta gamma delta", cut_after=2)
         config = f"""
@@ -147,7 +146,16 @@ provider_retries = 0
             shown = await notice.locator(".text").inner_text()
             streaming = await page.locator(".msg.streaming").count()
 
+            huge = "x" * (300 * 1024)
+            await page.fill("#input", huge)
+            await page.press("#input", "Enter")
+            await page.get_by_text("too long to send").wait_for(timeout=TIMEOUT_MS)
+            kept_input = await page.eval_on_selector("#input", "el => el.value")
+            status = await page.get_attribute("#status", "data-state")
+
     assert kept.startswith("alpha beta")
     assert "cut off" in shown
     assert "alpha" not in shown
     assert streaming == 0
+    assert kept_input == huge
+    assert status == "online"

@@ -29,7 +29,7 @@ from zeroclaw_py.runtime.switching import SwitchRefused
 log = logging.getLogger(__name__)
 
 MAX_PENDING = 32  # frames queued behind a running turn before the client is told to slow down
-MAX_FRAME = 256 * 1024
+MAX_FRAME = 256 * 1024  # the page checks the same limit before sending (static/app.js)
 
 Frame = dict[str, Any]
 

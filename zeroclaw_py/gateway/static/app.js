@@ -3,6 +3,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
+const MAX_FRAME_BYTES = 256 * 1024;  // the server's limit (gateway/ws.py MAX_FRAME)
 const state = {
   session: null, token: null, ws: null, catalog: null, route: null,
   pending: [], retries: 0, pendingCommand: false,
@@ -285,10 +286,16 @@ function send(event) {
   const input = $("input");
   const text = input.value.trim();
   if (!text || !state.ws || state.ws.readyState !== WebSocket.OPEN) return;
+  const frame = JSON.stringify({ type: "message", text });
+  if (new Blob([frame]).size > MAX_FRAME_BYTES) {
+    // The server would close the socket on it; say so and keep the text in the box instead.
+    note("That message is too long to send; shorten it and try again.", true);
+    return;
+  }
   bubble("user", text);
   state.pendingCommand = text.startsWith("/");
   placeholder();
-  state.ws.send(JSON.stringify({ type: "message", text }));
+  state.ws.send(frame);
   input.value = "";
   input.style.height = "";
 }
