@@ -148,3 +148,49 @@ def test_daemon_start_migrates_legacy_keys_with_a_backup(tmp_path: Path) -> None
     assert re.fullmatch(r"config\.toml\.bak-\d{10}", backups[0].name)
     assert backups[0].read_text() == legacy
     assert "config migrated: moved default_provider + default_model" in proc.stderr
+
+
+def test_config_location_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SPEC §2: --config › $ZEROCLAW_CONFIG › $ZEROCLAW_HOME/config.toml › platform dir."""
+    import platformdirs
+
+    from zeroclaw_py import paths
+
+    for name in ("ZEROCLAW_CONFIG", "ZEROCLAW_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    platform = Path(platformdirs.user_config_dir("zeroclaw")) / "config.toml"
+    assert paths.config_path() == platform
+    assert paths.state_dir() == Path(platformdirs.user_state_dir("zeroclaw"))
+    monkeypatch.setenv("ZEROCLAW_HOME", str(tmp_path / "home"))
+    assert paths.config_path() == tmp_path / "home" / "config.toml"
+    assert paths.state_dir() == tmp_path / "home" / "state"
+    monkeypatch.setenv("ZEROCLAW_CONFIG", str(tmp_path / "env.toml"))
+    assert paths.config_path() == tmp_path / "env.toml"
+    assert paths.state_dir() == tmp_path / "home" / "state"  # the config file does not move it
+    assert paths.config_path(str(tmp_path / "cli.toml")) == tmp_path / "cli.toml"
+    monkeypatch.setenv("ZEROCLAW_CONFIG", "  ")  # blank values are ignored
+    assert paths.config_path() == tmp_path / "home" / "config.toml"
+
+
+def test_config_flag_wins_over_the_environment_in_the_cli(
+    tmp_path: Path, zeroclaw_home: Path
+) -> None:
+    (zeroclaw_home / "config.toml").write_text('[agent.model]\nprimary = "echo/home"\n')
+    env_file = tmp_path / "env.toml"
+    env_file.write_text('[agent.model]\nprimary = "echo/env"\n')
+    flag_file = tmp_path / "flag.toml"
+    flag_file.write_text('[agent.model]\nprimary = "echo/flag"\n')
+    for argv, expected in (
+        (["models", "status"], "echo/env"),
+        (["--config", str(flag_file), "models", "status"], "echo/flag"),
+        (["models", "status", "--config", str(flag_file)], "echo/flag"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "zeroclaw_py", *argv],
+            capture_output=True,
+            text=True,
+            env={"ZEROCLAW_HOME": str(zeroclaw_home), "ZEROCLAW_CONFIG": str(env_file)},
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert f"Default route: {expected}\n" in proc.stdout

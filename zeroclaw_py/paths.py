@@ -28,7 +28,7 @@ def config_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
         return Path(home).expanduser() / CONFIG_FILE
     from platformdirs import user_config_dir
 
-    return Path(user_config_dir(APP_NAME, appauthor=False)) / CONFIG_FILE
+    return Path(user_config_dir(APP_NAME)) / CONFIG_FILE
 
 
 def state_dir() -> Path:
@@ -37,4 +37,4 @@ def state_dir() -> Path:
         return Path(home).expanduser() / "state"
     from platformdirs import user_state_dir
 
-    return Path(user_state_dir(APP_NAME, appauthor=False))
+    return Path(user_state_dir(APP_NAME))
