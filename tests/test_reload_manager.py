@@ -120,6 +120,20 @@ async def test_schema_error_logs_the_toml_path_and_keeps_the_config(tmp_path: Pa
     assert runtime.config.agent.model.primary == "echo/one"
 
 
+async def test_unreadable_file_is_skipped_as_invalid_not_a_failure(tmp_path: Path) -> None:
+    path, runtime, _, manager = _setup(tmp_path, config_text())
+    broken = b'[agent.model]\nprimary = "echo/\xff"\n'  # not UTF-8
+    path.write_bytes(broken)
+    with watch_logs() as logs:
+        report = await manager.reload_now("watcher")
+    assert report["result"] == "skipped_invalid"
+    (line,) = [x for x in logs.lines if x.startswith("config reload skipped (invalid config): ")]
+    assert line.endswith("not UTF-8 text")
+    assert not any(x.startswith("config reload failed") for x in logs.lines)
+    assert runtime.applied == []
+    assert path.read_bytes() == broken
+
+
 async def test_missing_file_is_retried_twice_then_skipped(tmp_path: Path) -> None:
     path, runtime, _, manager = _setup(tmp_path, config_text())
     path.unlink()

@@ -128,23 +128,27 @@ class ReloadManager:
         return {"source": source, "result": outcome.result, **outcome.report}
 
     async def _read(self) -> str | None:
-        """The file's text; a missing file is retried (editors delete-then-create)."""
+        """The file's text; a missing file is retried (editors delete-then-create).
+
+        An unreadable file (a directory, no permission, not UTF-8) is a `ConfigError`, so it is
+        skipped as invalid like a file with a syntax error.
+        """
+        from zeroclaw_py.config.load import read_text
+
         for attempt in range(MISSING_RETRIES + 1):
-            try:
-                return self.config_path.read_text(encoding="utf-8")
-            except FileNotFoundError:
-                if attempt == MISSING_RETRIES:
-                    break
-                log.info(rules.LOG_MISSING_RETRY.format(attempt + 1, MISSING_RETRIES))
-                await anyio.sleep(self._missing_retry_delay_s)
+            text = read_text(self.config_path)
+            if text is not None or attempt == MISSING_RETRIES:
+                return text
+            log.info(rules.LOG_MISSING_RETRY.format(attempt + 1, MISSING_RETRIES))
+            await anyio.sleep(self._missing_retry_delay_s)
         return None
 
     async def _evaluate(self, source: str) -> _Outcome:
-        text = await self._read()
-        if text is None:
-            log.warning(rules.LOG_MISSING)
-            return _Outcome("skipped_missing", {"path": str(self.config_path)})
         try:
+            text = await self._read()
+            if text is None:
+                log.warning(rules.LOG_MISSING)
+                return _Outcome("skipped_missing", {"path": str(self.config_path)})
             new = self._parse(text, source=self.config_path)
         except ConfigError as exc:
             issues = rules.issue_lines(exc.issues, self.config_path) or [str(exc)]
