@@ -74,11 +74,6 @@ def default_path() -> Path:
     return paths.state_dir() / paths.AUTH_PROFILES_FILE
 
 
-def provider_of(profile_id: str) -> str:
-    """`"anthropic:work"` -> `"anthropic"` (the part before the first `:`)."""
-    return profile_id.partition(":")[0]
-
-
 def validate_credential(profile_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """Check one credential record; return a plain-dict copy. Messages never echo secrets."""
     if not profile_id or not profile_id.strip():
