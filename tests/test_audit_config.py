@@ -194,3 +194,28 @@ def test_config_flag_wins_over_the_environment_in_the_cli(
         )
         assert proc.returncode == 0, proc.stderr
         assert f"Default route: {expected}\n" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("router", "expected"),
+    [
+        ('strategy = "foo"\nmodel_path = "r.json"', 'router.strategy: unknown strategy "foo"'),
+        ('strategy = "knn"', "router.model_path: required when router.strategy is set"),
+        ('model_path = "r.json"', "router.strategy: required when router.model_path is set"),
+        ('strategy = "llmrouter-KNN"\nmodel_path = "r.json"', None),
+    ],
+)
+def test_a_router_that_cannot_start_is_a_warning(
+    tmp_path: Path, router: str, expected: str | None
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"[router]\n{router}\n")
+    config, errors, warnings = check_config(path, env={})
+    assert config is not None
+    assert errors == []
+    if expected is None:
+        assert warnings == []
+    else:
+        (warning,) = warnings
+        assert str(warning).startswith(expected)
+        assert str(warning).endswith("; the router stays off")

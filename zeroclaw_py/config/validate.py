@@ -164,6 +164,28 @@ def _check_auth(config: Config) -> tuple[list[ConfigIssue], list[ConfigIssue]]:
     return errors, warnings
 
 
+def _check_router(config: Config) -> Iterator[ConfigIssue]:
+    """Warnings only: a half-configured or unknown router leaves `/model auto` off, nothing else."""
+    router = config.router
+    if not router.strategy and not router.model_path:
+        return
+    off = "the router stays off"
+    if not router.strategy:
+        yield ConfigIssue("router.strategy", f"required when router.model_path is set; {off}")
+        return
+    if not router.model_path:
+        yield ConfigIssue("router.model_path", f"required when router.strategy is set; {off}")
+    # lazy: the router service is only worth importing when a router is configured
+    from zeroclaw_py.router.model import STRATEGIES
+    from zeroclaw_py.router.service import strategy_name
+
+    if strategy_name(router.strategy) not in STRATEGIES:
+        known = ", ".join(STRATEGIES)
+        yield ConfigIssue(
+            "router.strategy", f'unknown strategy "{router.strategy}" (known: {known}); {off}'
+        )
+
+
 def validate(raw: Mapping[str, Any]) -> tuple[Config | None, list[ConfigIssue], list[ConfigIssue]]:
     """`raw` (already legacy-mapped) as a `Config`, plus every error and warning found."""
     config, converter = convert_document(Config, raw)
@@ -174,6 +196,7 @@ def validate(raw: Mapping[str, Any]) -> tuple[Config | None, list[ConfigIssue], 
     errors.extend(_check_ranges(config))
     errors.extend(_check_providers(config))
     errors.extend(_check_urls(config))
+    warnings.extend(_check_router(config))
     for check in (_check_refs, _check_auth):
         more_errors, more_warnings = check(config)
         errors.extend(more_errors)
