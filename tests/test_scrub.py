@@ -124,3 +124,17 @@ def test_log_lines_are_structured_and_scrubbed() -> None:
     assert "configured-key-777" not in stream.getvalue()
     assert "exc=" in lines[1]
     assert "[REDACTED]" in lines[2]
+
+
+@pytest.mark.usefixtures("isolated_registry")
+def test_public_placeholder_keys_are_never_scrubbed() -> None:
+    """LM Studio's default key `lm-studio` is sent as a key but is no secret (and an alias)."""
+    from zeroclaw_py.providers import factory, registry
+
+    spec = registry.resolve("lm-studio")
+    assert spec is not None
+    assert factory.resolve_credential(spec, Config()) == "lm-studio"
+    scrub.register_secret("lm-studio", "real-secret-123")
+    assert scrub.scrub("lmstudio (aliases: lm-studio) real-secret-123") == (
+        "lmstudio (aliases: lm-studio) [REDACTED]"
+    )

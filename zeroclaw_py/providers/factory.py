@@ -51,6 +51,7 @@ _EXTRA_HEADERS: Mapping[str, Mapping[str, str]] = {
 }
 
 _DEFAULT_KEYS: Mapping[str, str] = {"lmstudio": "lm-studio"}
+SCRUBBER.declare_public(*_DEFAULT_KEYS.values())  # placeholders, not secrets
 _KEYLESS_MODEL_LISTS = frozenset({"openrouter"})
 _NO_STREAM_OPTIONS = frozenset({"mistral"})  # answers 422 to `stream_options`
 _GLOBAL_ENV = ("ZEROCLAW_API_KEY", "API_KEY")

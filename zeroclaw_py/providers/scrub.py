@@ -67,11 +67,20 @@ class Scrubber:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._secrets: tuple[str, ...] = ()
+        self._public: frozenset[str] = frozenset()
         self.add(*secrets)
+
+    def declare_public(self, *values: str) -> None:
+        """Values that travel as keys yet are not secrets (LM Studio's `lm-studio` placeholder):
+        never scrubbed, or every line naming the `lm-studio` alias would read `[REDACTED]`."""
+        with self._lock:
+            self._public = self._public.union(values)
+            self._secrets = tuple(s for s in self._secrets if s not in self._public)
 
     def add(self, *secrets: str | None) -> None:
         """Register secrets; cheap when they are already known (called on every provider call)."""
         fresh = {s.strip() for s in secrets if s and len(s.strip()) >= MIN_SECRET_LEN}
+        fresh -= self._public
         if fresh.issubset(self._secrets):
             return
         with self._lock:
