@@ -426,3 +426,19 @@ def test_corrupt_auth_store_stops_the_migration_before_any_write(
     assert backups(config_file) == []
     assert store_path.read_text(encoding="utf-8") == "{not json"
     assert auto_migrate(config_file) == []
+
+
+def test_empty_legacy_model_fallbacks_removal_is_printed(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config_file.write_text("default_temperature = 0.7\n\n[reliability.model_fallbacks]\n")
+    code, lines = run_doctor(capsys)
+    assert code == 0
+    assert 'warning: reliability.model_fallbacks: legacy key, run "zeroclaw doctor --fix"' in (
+        "\n".join(lines)
+    )
+    code, lines = run_doctor(capsys, "--fix")
+    assert code == 0
+    assert "removed empty reliability.model_fallbacks" in lines
+    assert config_file.read_text() == "default_temperature = 0.7\n"
+    assert len(backups(config_file)) == 1

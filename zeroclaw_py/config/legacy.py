@@ -254,6 +254,9 @@ def _zc_model_fallbacks(ctx: _Ctx) -> None:
             return
         chains[model] = names
     del ctx.doc["reliability"]["model_fallbacks"]
+    if not chains:
+        ctx.change(path, f"removed empty {path}")
+        return
     for model, names in chains.items():
         key = f"{provider}/{model}"
         refs = [f"{provider}/{name}" for name in names]

@@ -123,8 +123,11 @@ def migrate_file(
     backup = _backup_path(path, time.time() if now is None else now)
     fsutil.atomic_write_text(backup, text, mode=BACKUP_MODE)
     new_text = tomlkit.dumps(doc)
-    if not text.startswith(("\n", "\r\n")):  # a removed first key leaves its blank line behind
+    # A removed first or last table leaves the blank line that separated it behind.
+    if not text.startswith(("\n", "\r\n")):
         new_text = new_text.lstrip("\r\n")
+    if new_text.endswith("\n\n") and not text.endswith("\n\n"):
+        new_text = new_text.rstrip("\r\n") + "\n"
     spaced = _keep_blank_lines(text, new_text)
     if tomllib.loads(spaced) == tomllib.loads(new_text):  # whitespace only, never meaning
         new_text = spaced
