@@ -26,6 +26,9 @@ Extensions:
         # runtime/switching.py (behind /models, /model and the web pickers) calls it
     await runtime.get_override(key) -> Route | None        # the stored override only
     await runtime.get_history(key) / append_history(key, messages) / clear_history(key)
+    await runtime.forget_history(key)    # a user's clear (/new, a switch under "clear"): also
+                                         # tells turns in flight not to store their exchange
+    runtime.watch_history(key)           # context manager -> HistoryWatch (.cleared) for a turn
     runtime.store, runtime.state_dir, runtime.http (shared httpx.AsyncClient after start())
     runtime.pool                     # the ProviderPool (created/closed counters, settle())
     runtime.track_turn()             # async context manager counting a turn in flight
@@ -43,8 +46,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,6 +80,15 @@ KEY_FORMATS: dict[str, Callable[[InboundMessage], str]] = {
 }
 
 
+class HistoryWatch:
+    """Set by `Runtime.forget_history` while a turn of that conversation runs."""
+
+    __slots__ = ("cleared",)
+
+    def __init__(self) -> None:
+        self.cleared = False
+
+
 class Runtime:
     def __init__(
         self,
@@ -102,6 +114,7 @@ class Runtime:
         self._idle = asyncio.Event()
         self._idle.set()
         self._default_cache: tuple[Config, Route] | None = None
+        self._history_watches: dict[str, list[HistoryWatch]] = {}  # keys with turns running
         self.turn_timeout_s = TURN_TIMEOUT_S
         # State that outlives a turn, owned by the parts that use it (see the docstring).
         self.router: KnnRouter | None = None
@@ -219,7 +232,7 @@ class Runtime:
 
         await self.set_route(key, route)
         if not keep_history and self._config.channels_config.history_on_switch == "clear":
-            await self.store.clear_history(key)
+            await self.forget_history(key)
         ROUTE_SWITCHES.labels(channel, kind).inc()
         return route
 
@@ -235,6 +248,26 @@ class Runtime:
 
     async def clear_history(self, key: str) -> None:
         await self.store.clear_history(key)
+
+    async def forget_history(self, key: str) -> None:
+        """The user's clear: a turn still running for `key` answers but does not store its
+        exchange, so the conversation really starts fresh (commands do not wait for turns)."""
+        for watch in self._history_watches.get(key, ()):
+            watch.cleared = True
+        await self.store.clear_history(key)
+
+    @contextmanager
+    def watch_history(self, key: str) -> Iterator[HistoryWatch]:
+        """Tell a turn whether the user cleared `key`'s history while it ran."""
+        watch = HistoryWatch()
+        watches = self._history_watches.setdefault(key, [])
+        watches.append(watch)
+        try:
+            yield watch
+        finally:
+            watches.remove(watch)
+            if not watches:
+                del self._history_watches[key]
 
     # --- messages and turns ----------------------------------------------------------------
 

@@ -1,16 +1,20 @@
 """The one entry point every channel feeds: allowlist -> commands -> agent turn (SPEC §5, §6).
 
-Different conversations run in parallel; messages of one conversation are answered in the order
-they arrived (a FIFO lock per conversation key, dropped when nobody holds or waits for it, so
-10,000 conversations cost no lingering locks). Nothing raised below reaches a channel: an
-unexpected error is logged with its traceback and the user gets one scrubbed line.
+Different conversations run in parallel. Within one conversation, messages are admitted in the
+order they arrived (a FIFO lock); a turn keeps the admission only until it has fixed its route and
+read its history, then runs under a second lock that keeps turns one at a time. So a command sent
+while an answer is being produced is handled at once (`/models` during a slow answer, SPEC §5: the
+running turn keeps its route), yet never overtakes a message sent before it that has not started.
+Both locks are dropped when nobody holds or waits for them, so 10,000 conversations cost nothing
+lingering. Nothing raised below reaches a channel: an unexpected error is logged with its
+traceback and the user gets one scrubbed line.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -40,18 +44,21 @@ _CONTROL: dict[int, str | None] = {
 }
 
 
-class _KeyLock:
-    __slots__ = ("lock", "users")
+class _Conversation:
+    """The two locks of one conversation key: `admit` orders arrivals, `turn` serialises turns."""
+
+    __slots__ = ("admit", "turn", "users")
 
     def __init__(self) -> None:
-        self.lock = asyncio.Lock()
+        self.admit = asyncio.Lock()
+        self.turn = asyncio.Lock()
         self.users = 0
 
 
 class Dispatcher:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self._locks: dict[str, _KeyLock] = {}
+        self._locks: dict[str, _Conversation] = {}
         self._denied_told: set[tuple[str, str]] = set()
 
     @property
@@ -60,15 +67,27 @@ class Dispatcher:
         return len(self._locks)
 
     @asynccontextmanager
-    async def _in_order(self, key: str) -> AsyncIterator[None]:
+    async def _admitted(self, key: str) -> AsyncIterator[tuple[_Conversation, Callable[[], None]]]:
+        """Hold `key`'s admission (in arrival order); yields the conversation and a callable that
+        lets the next message in early (a turn calls it once its route and history are fixed)."""
         entry = self._locks.get(key)
         if entry is None:
-            entry = self._locks[key] = _KeyLock()
+            entry = self._locks[key] = _Conversation()
         entry.users += 1
+        held = False
+
+        def let_next_in() -> None:
+            nonlocal held
+            if held:
+                held = False
+                entry.admit.release()
+
         try:
-            async with entry.lock:
-                yield
+            await entry.admit.acquire()
+            held = True
+            yield entry, let_next_in
         finally:
+            let_next_in()
             entry.users -= 1
             if entry.users == 0:
                 del self._locks[key]
@@ -89,7 +108,7 @@ class Dispatcher:
         if not is_allowed(config, msg):
             return await self._deny(msg, responder)
         key = runtime.conversation_key(msg, config)
-        async with self._in_order(key):
+        async with self._admitted(key) as (conversation, let_next_in):
             config = runtime.config  # the newest snapshot once it is our turn
             text = msg.text.translate(_CONTROL)
             command = parse_command(text)
@@ -107,7 +126,11 @@ class Dispatcher:
                 await responder.send(render("unsupported_attachments", kinds=kinds))
             if not text.strip() and not msg.images:
                 return "ignored"
-            return await run_turn(runtime, config, msg, key, text.strip(), responder)
+            async with conversation.turn:  # the previous turn has stored its exchange
+                config = runtime.config
+                return await run_turn(
+                    runtime, config, msg, key, text.strip(), responder, started=let_next_in
+                )
 
     async def _deny(self, msg: InboundMessage, responder: Responder) -> str:
         """Groups: silence. Private chats: one explanation per sender per daemon run."""

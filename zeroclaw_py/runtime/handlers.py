@@ -103,7 +103,7 @@ async def _set_model(ctx: CommandContext, arg: str | None) -> str:
 
 
 async def _new_conversation(ctx: CommandContext, arg: str | None) -> str:
-    await ctx.runtime.clear_history(ctx.key)
+    await ctx.runtime.forget_history(ctx.key)
     return render("history_cleared")
 
 

@@ -25,8 +25,10 @@ from zeroclaw_py.router.routing import AUTO, pick_route
 from zeroclaw_py.runtime.replies import render
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from zeroclaw_py.config.schema import Config
-    from zeroclaw_py.runtime.context import Runtime
+    from zeroclaw_py.runtime.context import HistoryWatch, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +90,12 @@ async def run_turn(
     key: str,
     text: str,
     responder: Responder,
+    *,
+    started: Callable[[], None] | None = None,
 ) -> str:
     """Answer one chat message; returns the outcome label for metrics. A provider failure
-    never raises: the user gets one scrubbed `⚠️` message instead."""
+    never raises: the user gets one scrubbed `⚠️` message instead. `started` is called once the
+    route, provider and history are fixed (the dispatcher then lets commands through)."""
     async with runtime.track_turn(), AsyncExitStack() as stack:
         route = await _resolve_route(runtime, config, key, responder)
         route = pick_route(
@@ -106,6 +111,7 @@ async def run_turn(
                 render("turn_provider_init_failed", provider=route.provider, error=error)
             )
             return "error"
+        watch = stack.enter_context(runtime.watch_history(key))
         history = await runtime.get_history(key)
         user = Message("user", text, msg.images)
         request = ChatRequest(
@@ -114,10 +120,12 @@ async def run_turn(
             temperature=config.default_temperature,
         )
         turn = Turn(runtime, config, key, route, provider, request, msg)
-        return await _answer(turn, user, responder)
+        if started is not None:
+            started()
+        return await _answer(turn, user, responder, watch)
 
 
-async def _answer(turn: Turn, user: Message, responder: Responder) -> str:
+async def _answer(turn: Turn, user: Message, responder: Responder, watch: HistoryWatch) -> str:
     started = time.perf_counter()
     try:
         async with responder.typing(), asyncio.timeout(turn.runtime.turn_timeout_s):
@@ -138,6 +146,9 @@ async def _answer(turn: Turn, user: Message, responder: Responder) -> str:
     if not answer.text.strip():
         await responder.send(render("turn_empty_answer"))
         return "error"
-    await turn.runtime.append_history(turn.key, (user, Message("assistant", answer.text)))
+    if watch.cleared:  # `/new` or a switch cleared the history meanwhile: start fresh indeed
+        log.debug("history of %s cleared during the turn; exchange not stored", turn.key)
+    else:
+        await turn.runtime.append_history(turn.key, (user, Message("assistant", answer.text)))
     await responder.finish(answer)
     return "answered"
