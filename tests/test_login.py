@@ -155,3 +155,16 @@ def test_broken_config_keeps_the_saved_key_and_warns(
     assert 'declare it yourself: [auth.profiles."openai:default"]' in captured.err
     assert config.read_text() == "[agent.model\n"
     assert _store(zeroclaw_home).load().profiles["openai:default"]["key"] == SECRET
+
+
+def test_login_warns_when_the_declared_mode_would_ignore_the_key(
+    zeroclaw_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = zeroclaw_home / "config.toml"
+    config.write_text('[auth.profiles."anthropic:work"]\nprovider = "anthropic"\nmode = "oauth"\n')
+    monkeypatch.setattr(sys, "stdin", io.StringIO(SECRET + "\n"))
+    assert cli_main(["login", "anthropic", "--profile", "work"]) == 0
+    err = capsys.readouterr().err
+    assert 'declares mode = "oauth"' in err
+    assert SECRET not in err
+    assert _store(zeroclaw_home).load().profile("anthropic:work") is not None

@@ -97,6 +97,20 @@ def _declaration(profile_id: str) -> str:
     return f'[auth.profiles."{profile_id}"] provider = "{provider}", mode = "api_key"'
 
 
+def _warn_declared_mode(config: Any, profile_id: str) -> None:
+    """A profile declared `mode = "oauth"` (or "token") ignores a stored api_key: say so, or the
+    key just saved would silently never be used."""
+    from zeroclaw_py.models.auth import MODE_ACCEPTS
+
+    declared = config.auth.profiles.get(profile_id) if config is not None else None
+    if declared is not None and "api_key" not in MODE_ACCEPTS.get(declared.mode, ()):
+        print(
+            f'warning: [auth.profiles."{profile_id}"] declares mode = "{declared.mode}", so this '
+            'api key is not used until you change it to mode = "api_key"',
+            file=sys.stderr,
+        )
+
+
 def main(
     args: argparse.Namespace, *, stdin: TextIO | None = None, out: TextIO | None = None
 ) -> int:
@@ -142,6 +156,7 @@ def main(
             change = None
         if change:
             print(change, file=out)
+        _warn_declared_mode(config, profile_id)
     else:
         print(
             f"No config file at {config_path}: the profile is used for `{spec.id}` as long as "
