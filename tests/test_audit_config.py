@@ -219,3 +219,11 @@ def test_a_router_that_cannot_start_is_a_warning(
         (warning,) = warnings
         assert str(warning).startswith(expected)
         assert str(warning).endswith("; the router stays off")
+
+
+def test_refresh_with_the_routing_model_as_default_asks_for_a_provider(
+    zeroclaw_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (zeroclaw_home / "config.toml").write_text('[agent.model]\nprimary = "auto/auto"\n')
+    assert cli_main(["models", "refresh"]) == 1
+    assert "choose a provider with --provider NAME" in capsys.readouterr().err

@@ -18,6 +18,7 @@ from zeroclaw_py.errors import ZeroclawError
 from zeroclaw_py.models.cache import CacheEntry, age_text, cached_entry, write_entry
 from zeroclaw_py.models.catalog import Catalog
 from zeroclaw_py.providers.registry import ProviderSpec, resolve, unknown_provider_message
+from zeroclaw_py.router.routing import AUTO
 
 PREVIEW_LIMIT = 20
 
@@ -59,6 +60,13 @@ def refresh(args: argparse.Namespace) -> int:
     name = (_default_provider(config) if given is None else given).strip()
     if not name:
         print("Provider name cannot be empty", file=sys.stderr)
+        return 1
+    if given is None and name.lower() == AUTO:
+        print(
+            "The default route is the routing model (auto/auto); "
+            "choose a provider with --provider NAME",
+            file=sys.stderr,
+        )
         return 1
     spec = _spec(name, config)
     if spec is None:
