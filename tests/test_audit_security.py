@@ -46,17 +46,27 @@ async def _leak(request: web.Request) -> web.Response:
         )
         if value
     )
+    request.app[HEARD].append((request.path, heard))
     message = f"rejected credential {heard} at {request.url}"
     status = STATUS[request.path.strip("/").split("/")[0]]
     return web.json_response({"error": {"message": message}}, status=status)
 
 
+HEARD = web.AppKey("heard", list[tuple[str, str]])  # (path, credentials heard), in order
+
+
 @pytest.fixture
-async def leaky() -> AsyncIterator[str]:
+async def leaky_app() -> AsyncIterator[tuple[str, web.Application]]:
     app = web.Application()
+    app[HEARD] = []
     app.router.add_route("*", "/{tail:.*}", _leak)
     async with serve_app(app) as base:
-        yield base
+        yield base, app
+
+
+@pytest.fixture
+def leaky(leaky_app: tuple[str, web.Application]) -> str:
+    return leaky_app[0]
 
 
 @pytest.fixture
@@ -126,6 +136,24 @@ async def test_models_switch_failure_reply_is_scrubbed(leaky: str, tmp_path: Pat
     assert details == (
         "Custom provider requires an http:// or https:// URL. Format: custom:https://your-api.com"
     )
+
+
+async def test_a_typed_custom_url_never_receives_the_global_key(
+    leaky_app: tuple[str, web.Application], tmp_path: Path
+) -> None:
+    """`/models custom:<url>` is open to every allowed sender: the operator's global key (file
+    or ZEROCLAW_API_KEY / API_KEY) must not be sent to a server the sender chose."""
+    base, app = leaky_app
+    config = 'api_key = "plainGlobalKey0005"\n' + _config(base)
+    async with running_runtime(config, home=tmp_path) as runtime:
+        switched = await ask(runtime, f"/models custom:{base}/oai/v1")
+        app[HEARD].clear()
+        reply = await ask(runtime, "hello")
+    assert switched.startswith(f"Provider switched to `custom:{base}/oai/v1`")
+    custom_calls = [heard for path, heard in app[HEARD] if path.startswith("/oai/")]
+    assert custom_calls, "the custom endpoint was called"
+    assert set(custom_calls) == {""}, custom_calls
+    assert "plainGlobalKey0005" not in reply
 
 
 def test_auth_profile_store_and_its_lock_are_private(tmp_path: Path) -> None:

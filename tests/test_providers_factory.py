@@ -14,8 +14,8 @@ from zeroclaw_py.providers.factory import (
 from zeroclaw_py.providers.registry import ProviderSpec
 
 
-def spec(name: str) -> ProviderSpec:
-    found = registry.resolve(name)
+def spec(name: str, config: Config | None = None) -> ProviderSpec:
+    found = registry.resolve(name, config)
     assert found is not None
     return found
 
@@ -100,3 +100,21 @@ def test_fingerprint_changes_only_with_relevant_settings() -> None:
     for variant in variants:
         assert settings_fingerprint(openai, variant) != settings_fingerprint(openai, base)
     assert "k-1" not in repr(settings_fingerprint(openai, base))
+
+
+def test_typed_custom_urls_never_borrow_the_global_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any allowed sender can type `/models custom:https://their-server/v1`: the operator's
+    global key must not follow them there. An operator-declared endpoint still gets it."""
+    monkeypatch.setenv("ZEROCLAW_API_KEY", "k-env-global")
+    monkeypatch.setenv("API_KEY", "k-env-last")
+    url = "custom:https://their-server.example/v1"
+    config = Config(
+        api_key="k-global",
+        providers={"local-vllm": ProviderSettings(kind="openai", api_url="http://127.0.0.1:8000")},
+    )
+    for name in (url, "anthropic-custom:https://their-server.example"):
+        assert resolve_credential(spec(name), config) is None
+    assert resolve_credential(spec("local-vllm", config), config) == "k-global"
+    assert resolve_credential(spec(url), config, profile_key="k-profile") == "k-profile"
+    own = Config(api_key="k-global", providers={url: ProviderSettings(api_key="k-own")})
+    assert resolve_credential(spec(url), own) == "k-own"

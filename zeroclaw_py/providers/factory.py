@@ -14,7 +14,11 @@ Contract:
   profile key › providers.<id>.api_key › the provider's env vars › global api_key ›
   ZEROCLAW_API_KEY › API_KEY. A regional variant also reads its base's `[providers.<base>]`
   key. Local providers (ollama, lmstudio, echo) never borrow the global keys — a cloud key must
-  not travel to a LAN box; lmstudio falls back to "lm-studio".
+  not travel to a LAN box; lmstudio falls back to "lm-studio". Neither do `custom:<url>` /
+  `anthropic-custom:<url>` providers: any allowed sender can type `/models custom:https://
+  their-server`, and the operator's global key must not follow them there. Such a URL gets
+  `[providers."custom:<url>"].api_key` or an auth profile only; a custom endpoint the operator
+  declares as `[providers.<name>]` (kind + api_url) follows the normal order.
 """
 
 from __future__ import annotations
@@ -93,7 +97,7 @@ def resolve_credential(
         base.api_key if base is not None else None,
     ]
     candidates.extend(os.environ.get(var) for var in spec.env_vars)
-    if not spec.local:
+    if not (spec.local or spec.typed_url):
         candidates.append(config.api_key)
         candidates.extend(os.environ.get(var) for var in _GLOBAL_ENV)
     candidates.append(_DEFAULT_KEYS.get(spec.id))

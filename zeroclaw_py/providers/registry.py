@@ -56,6 +56,7 @@ class ProviderSpec:
     listed: bool = True
     region_of: str | None = None  # regional variant: the listed id whose line shows it
     custom: bool = False  # built from `custom:` / `anthropic-custom:` / `[providers.*]` kind
+    typed_url: bool = False  # a `custom:<url>` form: any sender may type one in `/models`
 
 
 def _p(
@@ -238,6 +239,7 @@ def _custom_url_spec(prefix: str, raw_url: str) -> ProviderSpec:
         discovery=True,
         listed=False,
         custom=True,
+        typed_url=True,
     )
 
 
