@@ -145,3 +145,15 @@ async def test_sqlite_trims_rows_beyond_the_slack(tmp_path: Path) -> None:
     assert 4 <= rows <= 4 + TRIM_SLACK
     async with opened(SqliteStore(path, history_limit=4)) as store:
         assert len(await store.get_history("k")) == 4
+
+
+async def test_a_damaged_state_file_is_moved_aside_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    path.write_bytes(b"not a database at all, just some bytes\n" * 50)
+    async with opened(SqliteStore(path)) as store:
+        assert await store.get_route("telegram_alice") is None
+        await store.set_route("telegram_alice", Route("groq", "llama"))
+    (kept,) = (p for p in tmp_path.glob("state.db.corrupt-*") if p.name[-1].isdigit())
+    assert kept.read_bytes().startswith(b"not a database at all")  # kept for the operator
+    async with opened(SqliteStore(path)) as store:  # the fresh database works and persists
+        assert await store.get_route("telegram_alice") == Route("groq", "llama")

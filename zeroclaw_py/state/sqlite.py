@@ -18,6 +18,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -78,6 +79,32 @@ class _HistoryAppends:
             conn.executemany(_TRIM, list(self.drops.items()))
 
 
+def _prepared(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """Pragmas, schema and a read of every table (a damaged file fails here, not later)."""
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        for statement in _SCHEMA:
+            conn.execute(statement)
+        conn.commit()
+        for table in ("routes", "messages", "kv"):
+            conn.execute(f"SELECT * FROM {table} LIMIT 1").fetchall()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _quarantine(path: Path) -> Path:
+    """Move a damaged database (and its WAL/SHM companions) aside; returns the new name."""
+    moved = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            source.replace(moved.with_name(moved.name + suffix))
+    return moved
+
+
 class SqliteStore:
     def __init__(self, path: Path, *, history_cache: int = 50_000, history_limit: int = 50) -> None:
         self.path = path
@@ -94,15 +121,29 @@ class SqliteStore:
 
     # --- the worker thread ---------------------------------------------------------------
 
+    def _connect(self) -> sqlite3.Connection:
+        """Open the database; a file that is not a usable SQLite database (garbage, truncated,
+        malformed) is moved aside as `state.db.corrupt-<unix-ts>` and a fresh one is started, so
+        a damaged state file costs the saved routes and histories, never the daemon."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return _prepared(sqlite3.connect(self.path, check_same_thread=False))
+        except sqlite3.OperationalError:  # locked, unreadable, ...: not a damaged file
+            raise
+        except sqlite3.DatabaseError as exc:
+            moved = _quarantine(self.path)
+            log.error(
+                "state store %s is not a usable SQLite database (%s); moved it to %s and "
+                "starting with empty state",
+                self.path,
+                exc,
+                moved,
+            )
+        return _prepared(sqlite3.connect(self.path, check_same_thread=False))
+
     def _run(self, ready: Future[None]) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            conn.commit()
+            conn = self._connect()
         except BaseException as exc:
             ready.set_exception(exc)
             return
