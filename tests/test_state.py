@@ -147,13 +147,17 @@ async def test_sqlite_trims_rows_beyond_the_slack(tmp_path: Path) -> None:
         assert len(await store.get_history("k")) == 4
 
 
+def _quarantined(state_dir: Path) -> bytes:
+    (kept,) = (p for p in state_dir.glob("state.db.corrupt-*") if p.name[-1].isdigit())
+    return kept.read_bytes()
+
+
 async def test_a_damaged_state_file_is_moved_aside_not_fatal(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     path.write_bytes(b"not a database at all, just some bytes\n" * 50)
     async with opened(SqliteStore(path)) as store:
         assert await store.get_route("telegram_alice") is None
         await store.set_route("telegram_alice", Route("groq", "llama"))
-    (kept,) = (p for p in tmp_path.glob("state.db.corrupt-*") if p.name[-1].isdigit())
-    assert kept.read_bytes().startswith(b"not a database at all")  # kept for the operator
+    assert _quarantined(tmp_path).startswith(b"not a database at all")  # kept for the operator
     async with opened(SqliteStore(path)) as store:  # the fresh database works and persists
         assert await store.get_route("telegram_alice") == Route("groq", "llama")
