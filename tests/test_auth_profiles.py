@@ -282,3 +282,11 @@ def test_stored_profiles_match_the_provider_through_its_aliases(tmp_path: Path) 
     assert [c.id for c in profiles.order(Config(), "gemini")] == ["google:default"]
     assert [c.id for c in profiles.order(Config(), "openai")] == ["OpenAI:x"]
     assert profiles.order(Config(), "anthropic") == []
+
+
+def test_stored_last_used_orders_profiles_after_a_restart(tmp_path: Path) -> None:
+    """OpenClaw records `usageStats.<id>.lastUsed` (ms): a fresh process honours it."""
+    store = _store(tmp_path)
+    for pid, used_ms in (("pa:one", 3_000), ("pa:two", 1_000), ("pa:three", 2_000)):
+        store.update_usage(pid, lambda stats, ms=used_ms: stats.update(lastUsed=ms))
+    assert _ids(AuthProfiles(store), make_config("pa/m1")) == ["pa:two", "pa:three", "pa:one"]

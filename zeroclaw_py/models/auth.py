@@ -5,8 +5,9 @@ Profiles are declared in `[auth.profiles]` (provider, mode) and their secrets li
 before api_key, least recently used first; profiles in cooldown go last (soonest expiry first)
 and a session's last-known-good profile goes first. Failures cool a profile down (1, 5, 25 min,
 capped at 1 h); billing disables it (5 h doubling to 24 h); a success clears both. Cooldown state
-is persisted in the store's `usageStats` (shared with other processes); `lastUsed` stays in
-memory because writing the secrets file on every call buys nothing.
+is persisted in the store's `usageStats` (shared with other processes); `lastUsed` is read from
+there (OpenClaw writes it) but updated only in memory, because rewriting the secrets file on every
+call buys nothing.
 
 Times are unix seconds from an injected `now` (the store keeps milliseconds, OpenClaw's unit).
 """
@@ -217,11 +218,21 @@ class AuthProfiles:
                 choices.append(choice)
         available = [c for c in choices if c.available]
         if explicit is None:
-            available.sort(key=lambda c: (TYPE_RANK.get(c.type, 9), self._last_used.get(c.id, 0)))
+            available.sort(key=lambda c: (TYPE_RANK.get(c.type, 9), self._recency(data, c.id)))
         if preferred is not None:
             available.sort(key=lambda c: c.id != preferred)  # stable: only moves it first
         waiting = sorted((c for c in choices if not c.available), key=lambda c: c.blocked_until)
         return available + waiting
+
+    def _recency(self, data: AuthStoreData, pid: str) -> float:
+        """When the profile was last used: this process's memory, else a stored `lastUsed` (an
+        OpenClaw file, or another process), so least-recently-used survives a restart."""
+        if (used := self._last_used.get(pid)) is not None:
+            return used
+        stored = (data.usage_stats.get(pid) or {}).get("lastUsed")
+        if isinstance(stored, int | float) and not isinstance(stored, bool):
+            return float(stored) / 1000
+        return 0.0
 
     def _choice(
         self, config: Config, data: AuthStoreData, pid: str, provider: str, now: float
