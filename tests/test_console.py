@@ -80,3 +80,11 @@ async def test_interactive_console_prompts_and_ends_the_line_at_eof(zeroclaw_hom
     stdout = io.StringIO()
     await run_console(argparse.Namespace(config=None), TerminalInput("hi\n"), stdout)
     assert stdout.getvalue() == "> [echo] hi\n> \n"
+
+
+async def test_a_notice_after_a_partial_stream_starts_on_a_new_line() -> None:
+    out = io.StringIO()
+    responder = ConsoleResponder(out)
+    await responder.token("half an ans")
+    await responder.send("⚠️ Error: the stream broke")
+    assert out.getvalue() == "half an ans\n⚠️ Error: the stream broke\n"

@@ -40,6 +40,9 @@ class ConsoleResponder:
         self._out.flush()
 
     async def send(self, text: str) -> None:
+        if self._streamed:  # a notice after a partly streamed answer starts on its own line
+            self._streamed = False
+            self._write("\n")
         self._write(text if text.endswith("\n") else text + "\n")
 
     async def token(self, text: str) -> None:
