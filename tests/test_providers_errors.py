@@ -330,3 +330,17 @@ async def test_wrong_shaped_stream_chunk_is_a_transient_provider_error(wire: str
     async with client:
         with pytest.raises(TransientError, match="unexpected response"):
             await drain(provider)
+
+
+@pytest.mark.parametrize("wire", WIRES)
+@pytest.mark.parametrize("key", ["k-PASTED\rTAIL-123", "k-PASTED\x01TAIL-123", "k-PASTÉD-TAIL-123"])
+async def test_key_no_header_can_carry_fails_before_sending_without_quoting_it(
+    fake_provider: FakeProvider, http: httpx.AsyncClient, wire: str, key: str
+) -> None:
+    """h11 would raise `Illegal header value b'Bearer k-PASTED\\rTAIL-123'`: the key, escaped."""
+    provider = wire_client(fake_provider, wire, http, key=key)
+    with pytest.raises(AuthError, match="cannot be sent") as err:
+        await provider.chat(REQUEST)
+    assert "PASTED" not in str(err.value)
+    assert "TAIL" not in str(err.value)
+    assert fake_provider.requests == []

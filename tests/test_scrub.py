@@ -138,3 +138,11 @@ def test_public_placeholder_keys_are_never_scrubbed() -> None:
     assert scrub.scrub("lmstudio (aliases: lm-studio) real-secret-123") == (
         "lmstudio (aliases: lm-studio) [REDACTED]"
     )
+
+
+def test_secrets_are_also_scrubbed_in_their_repr_escaped_spellings() -> None:
+    """Library errors quote values with repr(): `b'Bearer k-PASTED\\rTAIL'` must not leak."""
+    scrubber = Scrubber(["k-PASTED\rTAIL-123"])
+    quoted = "Illegal header value b'Bearer k-PASTED\\rTAIL-123' / 'k-PASTED\\rTAIL-123'"
+    assert scrubber.scrub(quoted) == "Illegal header value b'Bearer [REDACTED]' / '[REDACTED]'"
+    assert scrubber.scrub("raw k-PASTED\rTAIL-123") == "raw [REDACTED]"

@@ -330,6 +330,15 @@ def malformed(provider: str, exc: Exception, *, model: str | None = None) -> Pro
     )
 
 
+def unsendable_key(provider: str) -> ProviderError:
+    """The key holds characters no HTTP header may carry; the message never quotes it."""
+    return AuthError(
+        f"{provider} API key contains a control or non-ASCII character and cannot be sent; "
+        "check the key where it is configured (a stray control character from a copy-paste?).",
+        provider=provider,
+    )
+
+
 def missing_key(provider: str, env_vars: tuple[str, ...]) -> ProviderError:
     hint = f" Set {' or '.join(env_vars)}," if env_vars else " Set"
     return AuthError(

@@ -61,6 +61,12 @@ def truncate_error(text: str, limit: int = MAX_ERROR_CHARS) -> str:
     return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore") + "..."
 
 
+def _escaped(secret: str) -> tuple[str, str]:
+    """How repr() shows `secret` inside a str and inside a bytes literal (quotes dropped)."""
+    as_bytes = repr(secret.encode("utf-8", errors="backslashreplace"))[2:-1]
+    return repr(secret)[1:-1], as_bytes
+
+
 class Scrubber:
     """Known secrets plus the prefix patterns. Thread-safe; adding a secret is cheap."""
 
@@ -78,9 +84,13 @@ class Scrubber:
             self._secrets = tuple(s for s in self._secrets if s not in self._public)
 
     def add(self, *secrets: str | None) -> None:
-        """Register secrets; cheap when they are already known (called on every provider call)."""
+        """Register secrets; cheap when they are already known (called on every provider call).
+
+        A secret with characters Python escapes in a repr (a pasted control character) is also
+        registered in its escaped spellings, since library errors quote values with repr()."""
         fresh = {s.strip() for s in secrets if s and len(s.strip()) >= MIN_SECRET_LEN}
         fresh -= self._public
+        fresh |= {v for s in fresh if not s.isprintable() for v in _escaped(s)}
         if fresh.issubset(self._secrets):
             return
         with self._lock:

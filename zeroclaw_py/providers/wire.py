@@ -162,9 +162,13 @@ class WireProvider:
         return self.settings.base_url.rstrip("/") + path
 
     def key_for(self, api_key: str | None, *, required: bool = True) -> str | None:
+        """The key for one call. A key a header cannot carry (a pasted control character,
+        non-ASCII) fails here: httpx/h11 would otherwise raise an error quoting the key."""
         key = (api_key or "").strip() or self.settings.api_key
         if key:
             SCRUBBER.add(key)
+            if not (key.isascii() and key.isprintable()):
+                raise classify.unsendable_key(self.id)
         elif required and self.settings.key_required:
             raise classify.missing_key(self.id, self.settings.env_vars)
         return key
