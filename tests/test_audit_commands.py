@@ -141,3 +141,11 @@ async def test_a_profile_may_follow_a_dated_suffix() -> None:
         assert await runtime.get_override(KEY) == Route(
             "anthropic", "claude-x@20251001", "anthropic:work"
         )
+
+
+async def test_lone_surrogates_in_a_message_become_replacement_characters() -> None:
+    async with running_runtime(backend="sqlite") as runtime:
+        assert await ask(runtime, "/model caf\udce9") == (
+            "Model switched to `caf\ufffd` for provider `echo` in this sender session."
+        )
+        assert await ask(runtime, "hi \ud83d") == "[caf\ufffd] hi \ufffd"

@@ -161,3 +161,17 @@ async def test_a_damaged_state_file_is_moved_aside_not_fatal(tmp_path: Path) -> 
     assert _quarantined(tmp_path).startswith(b"not a database at all")  # kept for the operator
     async with opened(SqliteStore(path)) as store:  # the fresh database works and persists
         assert await store.get_route("telegram_alice") == Route("groq", "llama")
+
+
+async def test_lone_surrogates_do_not_cost_other_conversations_their_rows(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    async with opened(SqliteStore(path)) as store:
+        await store.append_history(
+            "a", [Message("assistant", "broken \ud83d answer")], max_messages=9
+        )
+        await store.append_history("b", [Message("user", "fine")], max_messages=9)
+        await store.set_route("b", Route("echo", "m\udce9"))
+    async with opened(SqliteStore(path)) as store:
+        assert await store.get_history("a") == (Message("assistant", "broken ? answer"),)
+        assert await store.get_history("b") == (Message("user", "fine"),)
+        assert await store.get_route("b") == Route("echo", "m?")

@@ -42,6 +42,9 @@ _CONTROL: dict[int, str | None] = {
     for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))
     if c not in (9, 10, 13)
 }
+# Lone surrogates (JSON `"\ud83d"` escapes, undecodable console bytes) cannot be encoded to send
+# or store: each becomes U+FFFD.
+_CONTROL.update(dict.fromkeys(range(0xD800, 0xE000), "\ufffd"))
 
 
 class _Conversation:

@@ -65,7 +65,7 @@ class _HistoryAppends:
         self.drops: dict[str, int] = {}  # key -> how many of its oldest rows to delete
 
     def add(self, key: str, messages: Sequence[Message], dropped: int) -> None:
-        self.rows.extend((key, m.role, m.content) for m in messages)
+        self.rows.extend((key, m.role, _storable(m.content)) for m in messages)
         if dropped > 0:
             self.drops[key] = self.drops.get(key, 0) + dropped
 
@@ -77,6 +77,18 @@ class _HistoryAppends:
             conn.execute(f"INSERT INTO messages (key, role, content) VALUES {values}", params)
         if self.drops:
             conn.executemany(_TRIM, list(self.drops.items()))
+
+
+def _storable(text: str) -> str:
+    """`text` as SQLite can take it: a lone surrogate (say, in a model's answer) would fail the
+    whole batch of history rows it travels in, other conversations' rows included."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def _prepared(conn: sqlite3.Connection) -> sqlite3.Connection:
@@ -262,7 +274,7 @@ class SqliteStore:
         self._write(
             lambda c: c.execute(
                 "INSERT OR REPLACE INTO routes VALUES (?, ?, ?, ?)",
-                (key, route.provider, route.model, route.profile),
+                (key, _storable(route.provider), _storable(route.model), route.profile),
             )
         )
 
