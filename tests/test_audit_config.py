@@ -82,6 +82,8 @@ def test_refresh_with_an_empty_provider_name_is_an_error(
     captured = capsys.readouterr()
     assert "Provider name cannot be empty" in captured.err
     assert not (zeroclaw_home / "state" / "models_cache.json").exists()
+    assert cli_main(["models", "list", "--provider", " "]) == 1
+    assert capsys.readouterr().err == "Provider name cannot be empty\n"
 
 
 @pytest.mark.skipif(not SPEC.exists(), reason="SPEC.md not next to the repo")

@@ -21,6 +21,7 @@ from zeroclaw_py.providers.registry import ProviderSpec, resolve, unknown_provid
 from zeroclaw_py.router.routing import AUTO
 
 PREVIEW_LIMIT = 20
+EMPTY_PROVIDER = "Provider name cannot be empty"
 
 
 def _load(args: argparse.Namespace) -> Config:
@@ -59,7 +60,7 @@ def refresh(args: argparse.Namespace) -> int:
     given = getattr(args, "provider", None)  # `--provider ""` is an error, not "the default"
     name = (_default_provider(config) if given is None else given).strip()
     if not name:
-        print("Provider name cannot be empty", file=sys.stderr)
+        print(EMPTY_PROVIDER, file=sys.stderr)
         return 1
     if given is None and name.lower() == AUTO:
         print(
@@ -126,6 +127,9 @@ def list_models(args: argparse.Namespace) -> int:
     catalog = Catalog.build(config, state)
     wanted = getattr(args, "provider", None)
     if wanted is not None:
+        if not wanted.strip():
+            print(EMPTY_PROVIDER, file=sys.stderr)
+            return 1
         spec = _spec(wanted, config)
         if spec is None:
             return 1
