@@ -60,12 +60,9 @@ def prepare(args: argparse.Namespace, *, log_level: str = "INFO") -> Config:
 
     setup_logging(os.environ.get("ZEROCLAW_LOG_LEVEL", log_level))
     path = config_file(args)
-    try:
-        from zeroclaw_py.config.migrate import auto_migrate
-    except ImportError:
-        log.info("config migration not available in this build")
-    else:
-        auto_migrate(path)
+    from zeroclaw_py.config.migrate import auto_migrate
+
+    auto_migrate(path)  # legacy keys are migrated (with a backup) before anything reads them
     return load_config(path)
 
 
