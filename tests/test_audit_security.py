@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from aiohttp import web
 
@@ -46,27 +47,17 @@ async def _leak(request: web.Request) -> web.Response:
         )
         if value
     )
-    request.app[HEARD].append((request.path, heard))
     message = f"rejected credential {heard} at {request.url}"
     status = STATUS[request.path.strip("/").split("/")[0]]
     return web.json_response({"error": {"message": message}}, status=status)
 
 
-HEARD = web.AppKey("heard", list[tuple[str, str]])  # (path, credentials heard), in order
-
-
 @pytest.fixture
-async def leaky_app() -> AsyncIterator[tuple[str, web.Application]]:
+async def leaky() -> AsyncIterator[str]:
     app = web.Application()
-    app[HEARD] = []
     app.router.add_route("*", "/{tail:.*}", _leak)
     async with serve_app(app) as base:
-        yield base, app
-
-
-@pytest.fixture
-def leaky(leaky_app: tuple[str, web.Application]) -> str:
-    return leaky_app[0]
+        yield base
 
 
 @pytest.fixture
@@ -138,22 +129,31 @@ async def test_models_switch_failure_reply_is_scrubbed(leaky: str, tmp_path: Pat
     )
 
 
-async def test_a_typed_custom_url_never_receives_the_global_key(
-    leaky_app: tuple[str, web.Application], tmp_path: Path
+async def test_a_typed_custom_url_off_this_machine_never_receives_the_global_key(
+    tmp_path: Path,
 ) -> None:
     """`/models custom:<url>` is open to every allowed sender: the operator's global key (file
-    or ZEROCLAW_API_KEY / API_KEY) must not be sent to a server the sender chose."""
-    base, app = leaky_app
-    config = 'api_key = "plainGlobalKey0005"\n' + _config(base)
-    async with running_runtime(config, home=tmp_path) as runtime:
-        switched = await ask(runtime, f"/models custom:{base}/oai/v1")
-        app[HEARD].clear()
-        reply = await ask(runtime, "hello")
-    assert switched.startswith(f"Provider switched to `custom:{base}/oai/v1`")
-    custom_calls = [heard for path, heard in app[HEARD] if path.startswith("/oai/")]
-    assert custom_calls, "the custom endpoint was called"
-    assert set(custom_calls) == {""}, custom_calls
-    assert "plainGlobalKey0005" not in reply
+    or ZEROCLAW_API_KEY / API_KEY) must not be sent to a server the sender chose. The pool is
+    an httpx client whose transport records what each host heard (no network)."""
+    heard: list[tuple[str, str]] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        heard.append((request.url.host, request.headers.get("authorization", "")))
+        return httpx.Response(401, json={"error": {"message": "who are you?"}})
+
+    config = 'api_key = "plainGlobalKey0005"\n[agent.model]\nprimary = "echo/echo"\n'
+    env = {"ZEROCLAW_API_KEY": "plainEnvKey0006"}
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(record)) as http,
+        running_runtime(config, home=tmp_path, http=http, env=env) as runtime,
+    ):
+        for url in ("https://their-server.example/v1", "http://127.0.0.1:8000/v1"):
+            switched = await ask(runtime, f"/models custom:{url}")
+            assert switched.startswith(f"Provider switched to `custom:{url}`")
+            await ask(runtime, "hello")
+    assert {host for host, _ in heard} == {"their-server.example", "127.0.0.1"}
+    assert {auth for host, auth in heard if host == "their-server.example"} == {""}
+    assert {auth for host, auth in heard if host == "127.0.0.1"} == {"Bearer plainGlobalKey0005"}
 
 
 def test_auth_profile_store_and_its_lock_are_private(tmp_path: Path) -> None:

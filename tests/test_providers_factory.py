@@ -104,7 +104,7 @@ def test_fingerprint_changes_only_with_relevant_settings() -> None:
 
 def test_typed_custom_urls_never_borrow_the_global_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any allowed sender can type `/models custom:https://their-server/v1`: the operator's
-    global key must not follow them there. An operator-declared endpoint still gets it."""
+    global key must not follow them there. Loopback and operator-declared endpoints get it."""
     monkeypatch.setenv("ZEROCLAW_API_KEY", "k-env-global")
     monkeypatch.setenv("API_KEY", "k-env-last")
     url = "custom:https://their-server.example/v1"
@@ -115,6 +115,8 @@ def test_typed_custom_urls_never_borrow_the_global_keys(monkeypatch: pytest.Monk
     for name in (url, "anthropic-custom:https://their-server.example"):
         assert resolve_credential(spec(name), config) is None
     assert resolve_credential(spec("local-vllm", config), config) == "k-global"
+    for own_box in ("custom:http://127.0.0.1:8000/v1", "anthropic-custom:http://localhost:9"):
+        assert resolve_credential(spec(own_box), config) == "k-global"  # never leaves the box
     assert resolve_credential(spec(url), config, profile_key="k-profile") == "k-profile"
     own = Config(api_key="k-global", providers={url: ProviderSettings(api_key="k-own")})
     assert resolve_credential(spec(url), own) == "k-own"

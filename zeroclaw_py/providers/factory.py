@@ -14,11 +14,11 @@ Contract:
   profile key › providers.<id>.api_key › the provider's env vars › global api_key ›
   ZEROCLAW_API_KEY › API_KEY. A regional variant also reads its base's `[providers.<base>]`
   key. Local providers (ollama, lmstudio, echo) never borrow the global keys — a cloud key must
-  not travel to a LAN box; lmstudio falls back to "lm-studio". Neither do `custom:<url>` /
-  `anthropic-custom:<url>` providers: any allowed sender can type `/models custom:https://
+  not travel to a LAN box; lmstudio falls back to "lm-studio". Neither does a `custom:<url>` /
+  `anthropic-custom:<url>` off this machine: any allowed sender can type `/models custom:https://
   their-server`, and the operator's global key must not follow them there. Such a URL gets
-  `[providers."custom:<url>"].api_key` or an auth profile only; a custom endpoint the operator
-  declares as `[providers.<name>]` (kind + api_url) follows the normal order.
+  `[providers."custom:<url>"].api_key` or an auth profile; one on loopback (the operator's own
+  box) keeps the full order, as does an endpoint declared as `[providers.<name>]`.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def resolve_credential(
         base.api_key if base is not None else None,
     ]
     candidates.extend(os.environ.get(var) for var in spec.env_vars)
-    if not (spec.local or spec.typed_url):
+    if not spec.local and (not spec.typed_url or _on_loopback(spec.base_url)):
         candidates.append(config.api_key)
         candidates.extend(os.environ.get(var) for var in _GLOBAL_ENV)
     candidates.append(_DEFAULT_KEYS.get(spec.id))
@@ -106,6 +106,20 @@ def resolve_credential(
             SCRUBBER.add(key)
             return key
     return None
+
+
+def _on_loopback(url: str) -> bool:
+    """Does `url` point at this machine (localhost, 127.0.0.0/8, ::1)?"""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def effective_wire(spec: ProviderSpec, config: Config) -> WireKind:
