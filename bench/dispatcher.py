@@ -30,8 +30,11 @@ from zeroclaw_py.channels.base import Answer, InboundMessage
 from zeroclaw_py.config.load import parse_config
 from zeroclaw_py.models.refs import Route
 from zeroclaw_py.providers.base import Message
+from zeroclaw_py.runtime.allowlist import trust_local_channel
 from zeroclaw_py.runtime.context import Runtime
 from zeroclaw_py.state import MemoryStore, SqliteStore, StateStore
+
+trust_local_channel("bench")  # the in-process channel these figures are measured through
 
 
 class NullResponder:

@@ -27,8 +27,11 @@ from tests.reload_support import config_text, write_atomic
 from zeroclaw_py.channels.base import Answer, InboundMessage
 from zeroclaw_py.config.load import parse_config
 from zeroclaw_py.reload.service import ReloadService
+from zeroclaw_py.runtime.allowlist import trust_local_channel
 from zeroclaw_py.runtime.context import Runtime
 from zeroclaw_py.state import MemoryStore
+
+trust_local_channel("bench")  # the in-process channel these figures are measured through
 
 PROBE_INTERVAL_S = 0.001
 

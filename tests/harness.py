@@ -46,11 +46,17 @@ from typing import TYPE_CHECKING, Any
 
 from zeroclaw_py.channels.base import Answer, InboundMessage
 from zeroclaw_py.config.load import parse_config
+from zeroclaw_py.runtime.allowlist import trust_local_channel
 from zeroclaw_py.runtime.context import Runtime
 from zeroclaw_py.state import MemoryStore, SqliteStore, StateStore
 
 if TYPE_CHECKING:
     from tests.fakes.provider_server import FakeProvider
+
+# The in-process channels tests speak through; real channels keep their allowlists.
+TEST_CHANNELS = ("test", "other", "metrics-test")
+for _name in TEST_CHANNELS:
+    trust_local_channel(_name)
 
 
 def msg(

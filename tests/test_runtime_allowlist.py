@@ -83,3 +83,14 @@ async def test_console_and_web_are_always_allowed() -> None:
     async with running_runtime(_telegram("[]") + _discord("[]")) as runtime:
         assert await ask(runtime, "hi", channel="console") == "[echo] hi"
         assert await ask(runtime, "hi", channel="web") == "[echo] hi"
+
+
+def test_a_channel_without_a_rule_is_denied_by_default() -> None:
+    from zeroclaw_py.config.schema import Config
+    from zeroclaw_py.runtime.allowlist import is_allowed, trust_local_channel
+
+    stranger = msg("hi", channel="unregistered-channel")
+    assert not is_allowed(Config(), stranger)
+    assert is_allowed(Config(), msg("hi", channel="console"))
+    with pytest.raises(ValueError, match="allowed_users"):
+        trust_local_channel("telegram")

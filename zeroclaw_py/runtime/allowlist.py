@@ -3,8 +3,9 @@
 Each channel has one rule. Telegram entries are usernames or numeric ids (whitespace and a leading
 `@` ignored, usernames case-insensitive) matched against every identity the message carries;
 Discord entries are exact author ids; console and web are always allowed (the web gateway guards
-itself with session tokens). `"*"` allows everyone, an empty list nobody. A channel without a rule
-(e.g. a test channel) is allowed.
+itself with session tokens). `"*"` allows everyone, an empty list nobody. Deny by default: a
+channel without a rule is refused, so an in-process channel (a test channel, an embedding
+application) says so with `trust_local_channel`.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ def _always(config: Config, msg: InboundMessage) -> bool:
     return True
 
 
+def _never(config: Config, msg: InboundMessage) -> bool:
+    return False
+
+
 RULES: dict[str, Callable[[Config, InboundMessage], bool]] = {
     "telegram": _telegram,
     "discord": _discord,
@@ -66,7 +71,17 @@ RULES: dict[str, Callable[[Config, InboundMessage], bool]] = {
 
 
 def is_allowed(config: Config, msg: InboundMessage) -> bool:
-    return RULES.get(msg.channel, _always)(config, msg)
+    return RULES.get(msg.channel, _never)(config, msg)
+
+
+def trust_local_channel(name: str) -> None:
+    """Allow every message of the in-process channel `name` (like console), e.g. a test channel.
+
+    Never call this for a channel that carries messages from other people.
+    """
+    if name in ("telegram", "discord"):
+        raise ValueError(f"{name} messages are checked against allowed_users")
+    RULES.setdefault(name, _always)
 
 
 def denied_user_id(msg: InboundMessage) -> str:
