@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import ask, ask_all, running_runtime
+from tests.harness import ask, ask_all, msg, running_runtime
 
 pytestmark = pytest.mark.anyio
 
