@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -147,7 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.group_parser.print_help(sys.stderr)
         return 2
     from zeroclaw_py.errors import ZeroclawError
+    from zeroclaw_py.log import setup_logging
 
+    # Every command logs through the scrubbing handler (the daemon and chat raise the level
+    # again); without it a library warning would reach stderr through Python's bare fallback.
+    setup_logging(os.environ.get("ZEROCLAW_LOG_LEVEL", "WARNING"))
     try:
         return handler(args)
     except (ZeroclawError, OSError) as exc:
