@@ -131,3 +131,21 @@ async def test_context_overflow_trims_the_stored_history_too() -> None:
         assert await ask(runtime, "four") == "[m1] four"
         history = [m.content for m in await runtime.get_history("test_alice")]
     assert history == ["three", "[m1] three", "four", "[m1] four"]
+
+
+async def test_a_clear_during_an_overflow_retry_is_not_undone_by_the_trim() -> None:
+    """`/new` lands while the trimmed retry runs: neither the trimmed history nor the exchange
+    may come back afterwards."""
+    import asyncio
+
+    async with FakeProvider() as fake, running_runtime(_config(fake)) as runtime:
+        for word in ("one", "two", "three"):
+            await ask(runtime, word)
+        seen = len(fake.requests)
+        fake.queue("m1", error="context")
+        fake.queue("m1", reply="late answer", delay=0.3)
+        turn = asyncio.create_task(ask(runtime, "four"))
+        await fake.wait_requests(seen + 2)  # the trimmed retry is on the wire
+        assert await ask(runtime, "/new") == "Conversation history cleared. Starting fresh."
+        assert await turn == "late answer"
+        assert await runtime.get_history("test_alice") == ()

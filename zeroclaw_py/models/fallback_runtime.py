@@ -104,7 +104,8 @@ async def complete_turn(turn: Turn, responder: Responder) -> Answer:
         result = await run_turn(request, deps, on_token)
     if not result.ok:
         raise TurnFailed(result.failure or "the model gave no answer")
-    if result.history_trimmed:  # keep the stored history as short as what fitted, once
+    # Keep the stored history as short as what fitted, unless the user cleared it meanwhile.
+    if result.history_trimmed and not turn.history.cleared:
         kept = tuple(m for m in result.messages[:-1] if m.role != "system")
         await runtime.clear_history(turn.key)
         if kept:

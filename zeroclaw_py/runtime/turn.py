@@ -44,6 +44,7 @@ class Turn:
     provider: Provider
     request: ChatRequest
     msg: InboundMessage
+    history: HistoryWatch  # set when the user clears the history while the turn runs
 
 
 def build_messages(
@@ -98,9 +99,8 @@ async def run_turn(
     route, provider and history are fixed (the dispatcher then lets commands through)."""
     async with runtime.track_turn(), AsyncExitStack() as stack:
         route = await _resolve_route(runtime, config, key, responder)
-        route = pick_route(
-            config, route, text, runtime.router
-        )  # `auto/auto`: the routing model picks (§8)
+        # `auto/auto`: the routing model picks (SPEC §8)
+        route = pick_route(config, route, text, runtime.router)
         try:
             lease = runtime.provider_lease(route.provider, config)
             provider: Provider = await stack.enter_async_context(lease)
@@ -119,13 +119,13 @@ async def run_turn(
             messages=build_messages(config, history, user),
             temperature=config.default_temperature,
         )
-        turn = Turn(runtime, config, key, route, provider, request, msg)
+        turn = Turn(runtime, config, key, route, provider, request, msg, watch)
         if started is not None:
             started()
-        return await _answer(turn, user, responder, watch)
+        return await _answer(turn, user, responder)
 
 
-async def _answer(turn: Turn, user: Message, responder: Responder, watch: HistoryWatch) -> str:
+async def _answer(turn: Turn, user: Message, responder: Responder) -> str:
     started = time.perf_counter()
     try:
         async with responder.typing(), asyncio.timeout(turn.runtime.turn_timeout_s):
@@ -146,7 +146,7 @@ async def _answer(turn: Turn, user: Message, responder: Responder, watch: Histor
     if not answer.text.strip():
         await responder.send(render("turn_empty_answer"))
         return "error"
-    if watch.cleared:  # `/new` or a switch cleared the history meanwhile: start fresh indeed
+    if turn.history.cleared:  # `/new` or a switch cleared it meanwhile: start fresh indeed
         log.debug("history of %s cleared during the turn; exchange not stored", turn.key)
     else:
         await turn.runtime.append_history(turn.key, (user, Message("assistant", answer.text)))
