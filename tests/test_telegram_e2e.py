@@ -141,3 +141,33 @@ async def test_photo_reaches_the_turn(fake: FakeTelegram) -> None:
     assert fake.sent("getFile")[0]["file_id"] == "p1"
     assert texts[0].startswith("[echo] what is it")
     assert "cannot see images" in texts[0]  # echo is text-only: the dispatcher says so (§7.4)
+
+
+async def test_a_command_during_a_slow_answer_is_answered_first_and_order_is_kept(
+    fake: FakeTelegram,
+) -> None:
+    """Same chat, same sender: `/model` is not stuck behind a slow answer, the slow answer keeps
+    the route it started with, and the next chat message still waits for the slow one."""
+    from tests.fakes.provider_server import FakeProvider
+    from tests.harness import openai_provider
+
+    async with FakeProvider() as llm:
+        llm.script("slow", reply="slow answer", delay=0.5)
+        llm.script("fast", reply="fast answer")
+        config = (
+            '[agent.model]\nprimary = "llm/slow"\n'
+            + openai_provider("llm", llm, "sk-test")
+            + _config(fake)
+        )
+        async with _daemon(config):
+            fake.push_message("take your time")
+            with anyio.fail_after(5):
+                await llm.wait_requests(1)  # the slow turn is on the wire
+            fake.push_message("/model fast")
+            fake.push_message("and now?")
+            texts = await _texts(fake, 3)
+    assert texts == [
+        "Model switched to `fast` for provider `llm` in this sender session.",
+        "slow answer",
+        "fast answer",
+    ]

@@ -30,6 +30,7 @@ from zeroclaw_py.errors import ChannelStartError
 from zeroclaw_py.providers.base import ImagePart
 
 if TYPE_CHECKING:
+    from zeroclaw_py.channels.base import Responder
     from zeroclaw_py.config.schema import DiscordConfig
     from zeroclaw_py.services import ServiceHost
 
@@ -228,16 +229,17 @@ class DiscordService(ChannelService["DiscordConfig"]):
     async def on_message(self, message: discord.Message) -> None:
         await self._handle_in_order(
             (message.channel.id, message.author.id),
-            lambda: self._dispatch(message),
+            lambda: self._prepare(message),
             f"message {message.id}",
         )
 
-    async def _dispatch(self, message: discord.Message) -> None:
+    async def _prepare(self, message: discord.Message) -> tuple[InboundMessage, Responder] | None:
+        """The inbound message (mentions removed, images downloaded) and where to answer it."""
         if self._stopping:
-            return
+            return None
         inbound = await self.build_inbound(message)
         if inbound is None:
-            return
+            return None
         responder = DiscordResponder(
             message.channel,
             message.channel.id,
@@ -245,4 +247,4 @@ class DiscordService(ChannelService["DiscordConfig"]):
             pacer=self._pacer,
             timings=self.timings,
         )
-        await self._host.runtime.handle(inbound, responder)
+        return inbound, responder

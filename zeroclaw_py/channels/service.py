@@ -1,8 +1,10 @@
 """The lifecycle the Telegram and Discord services share.
 
 Both are built by a factory from (host, config section) and register their token as a secret;
-both handle each message in its own task, one at a time per (chat, sender) so that a person's
-messages are answered in order, and count them so that `stop()` lets answers in flight finish
+both handle each message in its own task. Per (chat, sender), messages are *prepared* one at a
+time (text, mentions, image downloads) and handed to the dispatcher in the order they arrived;
+the dispatcher then keeps one conversation's turns in order while letting a command through
+during a slow answer. Both count messages in flight so that `stop()` lets answers in flight finish
 (bounded) before the receive task is cancelled. The platform's receive loop stays in the
 subclass.
 """
@@ -20,6 +22,7 @@ from zeroclaw_py.channels.supervise import InFlight, Timings
 from zeroclaw_py.providers.scrub import register_secret
 
 if TYPE_CHECKING:
+    from zeroclaw_py.channels.base import InboundMessage, Responder
     from zeroclaw_py.services import ServiceHost
 
 log = logging.getLogger(__name__)
@@ -50,17 +53,27 @@ class ChannelService(Generic[ConfigT]):
         )
 
     async def _handle_in_order(
-        self, key: tuple[int, int], dispatch: Callable[[], Awaitable[None]], what: str
+        self,
+        key: tuple[int, int],
+        prepare: Callable[[], Awaitable[tuple[InboundMessage, Responder] | None]],
+        what: str,
     ) -> None:
-        """Run `dispatch` after the earlier messages of `key` (chat, sender); `what` names the
-        message in the log line should it fail, since one bad message must not stop the rest."""
+        """Prepare the message after the earlier ones of `key` (chat, sender), then hand it to the
+        dispatcher; `what` names it in the log line should it fail (the rest go on)."""
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
-        async with lock:
+        with self._in_flight.track():
             try:
-                with self._in_flight.track():
-                    await dispatch()
+                async with lock:
+                    prepared = await prepare()
+                    if prepared is None:
+                        return
+                    # Started while the lock is held: tasks first run in creation order, so the
+                    # dispatcher's first-come admission sees this person's messages in arrival
+                    # order, yet a `/models` sent during a slow answer need not wait for it.
+                    handling = asyncio.create_task(self._host.runtime.handle(*prepared))
+                await handling
             except Exception:  # logged with its traceback; the other messages go on
                 log.exception("%s: failed to handle %s", self.name, what)
 

@@ -35,6 +35,7 @@ from zeroclaw_py.channels.telegram_reply import TelegramResponder
 from zeroclaw_py.errors import ChannelStartError
 
 if TYPE_CHECKING:
+    from zeroclaw_py.channels.base import InboundMessage, Responder
     from zeroclaw_py.config.schema import TelegramConfig
     from zeroclaw_py.services import ServiceHost
 
@@ -209,7 +210,7 @@ class TelegramService(ChannelService["TelegramConfig"]):
         user_id = message.from_user.id if message.from_user else 0
         await self._handle_in_order(
             (message.chat.id, user_id),
-            lambda: self._dispatch(album),
+            lambda: self._prepare(album),
             f"message {message.message_id} in chat {message.chat.id}",
         )
 
@@ -227,7 +228,8 @@ class TelegramService(ChannelService["TelegramConfig"]):
         await anyio.sleep(self.timings.album_wait_s)
         return self._albums.pop(group)
 
-    async def _dispatch(self, messages: list[Message]) -> None:
+    async def _prepare(self, messages: list[Message]) -> tuple[InboundMessage, Responder] | None:
+        """The inbound message (mentions removed, images downloaded) and where to answer it."""
         assert self._bot is not None
         inbound = await build_inbound(
             self._bot,
@@ -237,7 +239,7 @@ class TelegramService(ChannelService["TelegramConfig"]):
             mention_only=self._config.mention_only,
         )
         if inbound is None:
-            return
+            return None
         first = messages[0]
         responder = TelegramResponder(
             self._bot,
@@ -247,4 +249,4 @@ class TelegramService(ChannelService["TelegramConfig"]):
             pacer=self._pacer,
             timings=self.timings,
         )
-        await self._host.runtime.handle(inbound, responder)
+        return inbound, responder
