@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from bench._common import fake_in_thread  # noqa: E402
 from tests.fakes.provider_server import FakeProvider  # noqa: E402
+from tests.fallback_support import WireProviders  # noqa: E402
 from zeroclaw_py.config.schema import (  # noqa: E402
     AgentConfig,
     Config,
@@ -38,14 +39,10 @@ from zeroclaw_py.config.schema import (  # noqa: E402
     ProviderSettings,
     ReliabilityConfig,
 )
-from zeroclaw_py.errors import UnknownProviderError  # noqa: E402
 from zeroclaw_py.models.breaker import CandidateBreaker  # noqa: E402
 from zeroclaw_py.models.fallback import FallbackDeps, TurnRequest, run_turn  # noqa: E402
 from zeroclaw_py.models.refs import Route  # noqa: E402
-from zeroclaw_py.providers.base import Message, Provider  # noqa: E402
-from zeroclaw_py.providers.factory import create_provider  # noqa: E402
-from zeroclaw_py.providers.http import make_http_client  # noqa: E402
-from zeroclaw_py.providers.registry import resolve  # noqa: E402
+from zeroclaw_py.providers.base import Message  # noqa: E402
 
 TARGET_MS = 20.0
 ASK = (Message("user", "ping"),)
@@ -72,24 +69,9 @@ def make_config(primary_url: str, backup_url: str, *, breaker: bool) -> Config:
     )
 
 
-class Providers:
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.http = make_http_client(config.reliability.request_timeout_s)
-        self.cache: dict[str, Provider] = {}
-
-    async def __call__(self, provider_id: str) -> Provider:
-        if provider_id not in self.cache:
-            spec = resolve(provider_id, self.config)
-            if spec is None:
-                raise UnknownProviderError(provider_id)
-            self.cache[provider_id] = create_provider(spec, self.config, self.http)
-        return self.cache[provider_id]
-
-
 async def timed_turns(config: Config, route: Route, count: int) -> list[float]:
     """Wall seconds per turn, one deps (so breaker state carries across turns)."""
-    providers = Providers(config)
+    providers = WireProviders(config)
     rel = config.reliability
     deps = FallbackDeps(
         get_provider=providers,
@@ -107,7 +89,7 @@ async def timed_turns(config: Config, route: Route, count: int) -> list[float]:
             if result.text != "pong from backup":
                 raise SystemExit(f"unexpected result: {result}")
     finally:
-        await providers.http.aclose()
+        await providers.aclose()
     return times
 
 
