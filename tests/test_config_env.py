@@ -97,3 +97,14 @@ def test_check_config_returns_env_warnings(tmp_path: Path) -> None:
 def test_os_environ_is_the_default(zeroclaw_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZEROCLAW_MODEL", "from-environ")
     assert load_config().agent.model.primary == "echo/from-environ"
+
+
+def test_a_custom_url_as_provider_is_ignored_with_a_hint() -> None:
+    from zeroclaw_py.config.env import apply_env
+    from zeroclaw_py.config.schema import Config
+
+    config, warnings = apply_env(Config(), {"ZEROCLAW_PROVIDER": "custom:https://llm.example/v1"})
+    assert config.agent.model.primary == "echo/echo"
+    (warning,) = warnings
+    assert warning.path == "ZEROCLAW_PROVIDER"
+    assert "declare it as [providers.<name>] with kind and api_url" in warning.message

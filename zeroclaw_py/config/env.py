@@ -32,6 +32,12 @@ def _route(config: Config, provider: str | None = None, model: str | None = None
 
 
 def _provider(config: Config, value: str) -> Config | str:
+    if value.lower().startswith(("custom:", "anthropic-custom:")):
+        # A route is "<provider>/<model>" split at the first "/", so a URL cannot name it.
+        return (
+            "a custom URL cannot name the default provider; declare it as "
+            "[providers.<name>] with kind and api_url, then set ZEROCLAW_PROVIDER=<name>"
+        )
     if "/" in value:
         return "expected a provider name without '/'"
     from zeroclaw_py.config.validate import provider_known
