@@ -442,3 +442,19 @@ def test_empty_legacy_model_fallbacks_removal_is_printed(
     assert "removed empty reliability.model_fallbacks" in lines
     assert config_file.read_text() == "default_temperature = 0.7\n"
     assert len(backups(config_file)) == 1
+
+
+def test_fix_drops_a_table_it_emptied_but_keeps_the_users_empty_tables(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config_file.write_text(
+        'default_provider = "openrouter"\ndefault_model = "x/y"\n\n'
+        '[reliability]\nfallback_providers = ["openai"]\n\n[router]\n',
+        encoding="utf-8",
+    )
+    code, _ = run_doctor(capsys, "--fix")
+    text = config_file.read_text(encoding="utf-8")
+    assert code == 0
+    assert "[reliability]" not in text  # held only legacy keys
+    assert "[router]" in text  # empty, but the user's own
+    assert 'fallbacks = ["openai/x/y"]' in text

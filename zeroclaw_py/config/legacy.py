@@ -411,6 +411,16 @@ STEPS: tuple[Callable[[_Ctx], None], ...] = (
 )
 
 
+def _drop_emptied_tables(ctx: _Ctx) -> None:
+    """A table the migration emptied (e.g. `[reliability]` that held only legacy keys) goes too,
+    so the file does not keep a bare header; tables the user left empty are left alone."""
+    touched = {c.legacy_path.split(".", 1)[0] for c in ctx.result.changes if "." in c.legacy_path}
+    for name in sorted(touched):
+        value = ctx.doc.get(name)
+        if isinstance(value, Mapping) and not value:
+            del ctx.doc[name]
+
+
 def map_legacy(doc: Table, *, new_table: TableFactory = dict_table) -> LegacyResult:
     """Rewrite every legacy key of `doc` in place; `new_table` makes the tables it adds."""
     ctx = _Ctx(doc, new_table)
@@ -419,4 +429,5 @@ def map_legacy(doc: Table, *, new_table: TableFactory = dict_table) -> LegacyRes
             step(ctx)
         except _Conflict as exc:
             ctx.error(exc.path, exc.message)
+    _drop_emptied_tables(ctx)
     return ctx.result
