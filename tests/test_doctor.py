@@ -255,7 +255,22 @@ def test_bad_files_never_traceback(
     assert backups(broken) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
+def test_a_file_that_cannot_be_read_is_an_error_not_a_missing_file(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Runs as root too (CI): a symlink loop fails every read, unlike mode bits."""
+    config_file.symlink_to(config_file.name)
+    code, lines = run_doctor(capsys)
+    assert code == 1
+    assert lines[0] == f"config: {config_file}"  # not "not found; running on defaults"
+    assert f"error: cannot read {config_file}: Too many levels of symbolic links" in lines
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0,
+    reason="root reads files whatever their mode; the read-error path itself is covered by "
+    "test_a_file_that_cannot_be_read_is_an_error_not_a_missing_file",
+)
 def test_unreadable_file_is_an_error(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config_file.write_text("default_temperature = 1\n", encoding="utf-8")
     config_file.chmod(0)

@@ -49,9 +49,13 @@ def _credential_warnings(config: Config) -> list[ConfigIssue]:
     ]
 
 
-def _report(path: Path, out: TextIO) -> int:
-    """Print every finding for `path`; 1 when it has errors."""
+def _report(path: Path, out: TextIO, *, header: bool = False) -> int:
+    """Print every finding for `path` (after a `config:` line when `header`); 1 on errors."""
     config, errors, warnings = check_config(path)
+    if header:  # "not found" as the loader decided it, e.g. not for a symlink loop
+        missing = config is not None and config.source is None
+        note = " (not found; running on defaults)" if missing else ""
+        print(f"config: {path}{note}", file=out)
     legacy = any(w.message == MIGRATE_HINT for w in warnings)
     if config is not None and not legacy:  # legacy api_keys reach the store only with --fix
         warnings = warnings + _credential_warnings(config)
@@ -67,9 +71,7 @@ def _report(path: Path, out: TextIO) -> int:
 
 
 def check(path: Path, out: TextIO) -> int:
-    exists = path.exists()
-    print(f"config: {path}" + ("" if exists else " (not found; running on defaults)"), file=out)
-    return _report(path, out)
+    return _report(path, out, header=True)
 
 
 def fix(path: Path, out: TextIO) -> int:
